@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The wisp monitor's public interface: run one VM to completion in the calling process.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace wisp::vmm {
+
+// A failure the user can cause or fix (no /dev/kvm, too little memory, bad kernel file...).
+// what() is a one-line message naming the cause and the fix; the CLI prints it and exits 1.
+struct UserError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct VmConfig {
+    std::string kernel_path;  // the wisp kernel ELF (PVH)
+    std::string image_path;   // EROFS image, passed as the first PVH module; may be empty
+    std::string cmdline;      // kernel command line (kernel options -- argv)
+    uint64_t memory_bytes = 256ull << 20;
+    int cpus = 1;
+    // Application output: COM1 (stdout) and COM2 (stderr + kernel messages) are written here.
+    // Each callback receives whole chunks as the guest wrote them.
+    std::function<void(std::string_view)> on_stdout;
+    std::function<void(std::string_view)> on_stderr;
+};
+
+struct VmResult {
+    uint32_t exit_value = 0;  // what the guest wrote to the debug-exit port (abi/platform.h)
+    bool exited = false;      // false: the guest died (triple fault, emulation failure...)
+    std::map<std::string, std::string> control; // control-channel records, last value wins
+    // Host-side timings, nanoseconds from run_vm() entry.
+    uint64_t ns_vm_created = 0, ns_kernel_loaded = 0, ns_first_entry = 0, ns_exit = 0,
+             ns_teardown = 0;
+    uint64_t tsc_khz = 0;     // guest TSC frequency (KVM_GET_TSC_KHZ), for guest milestones
+};
+
+// Creates the VM, loads the kernel and image, runs until the guest exits or dies, tears down.
+// Throws UserError for problems the user can fix. On a guest crash, prints the diagnosis (RIP,
+// instruction bytes, registers, kernel symbol) to stderr and returns exited = false.
+VmResult run_vm(const VmConfig& config);
+
+} // namespace wisp::vmm
