@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+#include "qemu.h"
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <wisp/abi/platform.h>
+
+#include "exit_status.h"
+#include "vmm.h"
+
+extern char** environ;
+
+namespace wisp::cli {
+
+using vmm::UserError;
+
+namespace {
+
+std::string hex(uint16_t port) {
+    char buffer[16];
+    snprintf(buffer, sizeof(buffer), "0x%x", port);
+    return buffer;
+}
+
+uint64_t elapsed_ns(std::chrono::steady_clock::time_point since) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                                since)
+        .count();
+}
+
+// A pipe whose ends close themselves.
+struct Pipe {
+    int read_end = -1, write_end = -1;
+    Pipe() {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0)
+            throw UserError(std::string("cannot create a pipe for QEMU: ") + strerror(errno));
+        read_end = fds[0];
+        write_end = fds[1];
+    }
+    ~Pipe() {
+        close_read();
+        close_write();
+    }
+    void close_read() {
+        if (read_end >= 0) close(read_end);
+        read_end = -1;
+    }
+    void close_write() {
+        if (write_end >= 0) close(write_end);
+        write_end = -1;
+    }
+};
+
+} // namespace
+
+std::vector<std::string> qemu_argv(const QemuConfig& config) {
+    // Memory in MiB, rounded up: QEMU's -m takes MiB by default.
+    uint64_t mib = (config.memory_bytes + (1ull << 20) - 1) >> 20;
+    std::vector<std::string> argv = {
+        config.qemu,
+        "-M", "microvm,x-option-roms=off,rtc=off",
+        "-accel", config.kvm ? "kvm" : "tcg",
+        "-cpu", config.cpu,
+        "-m", std::to_string(mib) + "M",
+        "-smp", std::to_string(config.cpus),
+        "-nodefaults", "-no-user-config", "-nographic",
+        // A triple fault must end the run, not reboot the guest into the same failure.
+        "-no-reboot",
+        "-kernel", config.kernel_path,
+    };
+    if (!config.image_path.empty()) argv.insert(argv.end(), {"-initrd", config.image_path});
+    argv.insert(argv.end(), {"-append", config.cmdline});
+    // The serial ports and debug-exit port of abi/platform.h.
+    argv.insert(argv.end(), {
+        "-chardev", "file,id=com1,path=" + config.com1_path,
+        "-serial", "chardev:com1",
+        "-chardev", "file,id=com2,path=" + config.com2_path,
+        "-device", "isa-serial,chardev=com2,iobase=" + hex(abi::kPortCom2) + ",irq=3",
+        "-chardev", "file,id=com3,path=" + config.com3_path,
+        "-device", "isa-serial,chardev=com3,iobase=" + hex(abi::kPortCom3) + ",irq=4",
+        "-device", "isa-debug-exit,iobase=" + hex(abi::kPortDebugExit) + ",iosize=2",
+    });
+    return argv;
+}
+
+QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view)>& on_stdout,
+                    const std::function<void(std::string_view)>& on_stderr) {
+    auto start = std::chrono::steady_clock::now();
+    QemuResult result;
+    Pipe com[3];
+
+    // In the child the write ends become fds 3, 4, 5 and QEMU opens them as /dev/fd/N (a fresh
+    // open of the same pipe). Everything else we hold is close-on-exec.
+    constexpr int kChildFd[3] = {3, 4, 5};
+    config.com1_path = "/dev/fd/3";
+    config.com2_path = "/dev/fd/4";
+    config.com3_path = "/dev/fd/5";
+    std::vector<std::string> args = qemu_argv(config);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    // dup2 into 3..5 could clobber another pipe end that happens to sit there: move the write
+    // ends out of the way first.
+    int high_fd[3];
+    for (int i = 0; i < 3; i++) {
+        high_fd[i] = fcntl(com[i].write_end, F_DUPFD_CLOEXEC, 10);
+        if (high_fd[i] < 0) throw UserError(std::string("cannot start QEMU: ") + strerror(errno));
+        com[i].close_write();
+        com[i].write_end = high_fd[i];
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    // QEMU reads nothing from us; its own messages (errors, warnings) go to our stderr so they
+    // never mix with the app's stdout.
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, 2, 1);
+    for (int i = 0; i < 3; i++) posix_spawn_file_actions_adddup2(&actions, high_fd[i], kChildFd[i]);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, config.qemu.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+        if (rc == ENOENT)
+            throw UserError(config.qemu + " not found; install QEMU (apt-get install "
+                                          "qemu-system-x86, or scripts/setup.sh)");
+        throw UserError("cannot start " + config.qemu + ": " + strerror(rc));
+    }
+    result.ns_started = elapsed_ns(start);
+    for (Pipe& p : com) p.close_write();
+
+    // Forward until QEMU has closed all three ports (it exits; nothing else holds them).
+    char buffer[65536];
+    int open_count = 3;
+    while (open_count > 0) {
+        pollfd fds[3];
+        for (int i = 0; i < 3; i++) fds[i] = {com[i].read_end, POLLIN, 0};
+        if (poll(fds, 3, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        for (int i = 0; i < 3; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t n = read(com[i].read_end, buffer, sizeof(buffer));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                com[i].close_read();
+                open_count--;
+                continue;
+            }
+            std::string_view chunk(buffer, static_cast<size_t>(n));
+            if (i == 0) on_stdout(chunk);
+            else if (i == 1) on_stderr(chunk);
+            else result.control.feed(chunk);
+        }
+    }
+    result.control.finish();
+    while (waitpid(pid, &result.wait_status, 0) < 0 && errno == EINTR) {
+    }
+    result.ns_exited = elapsed_ns(start);
+    return result;
+}
+
+int qemu_exit_status(const QemuResult& result) {
+    auto records = result.control.latest();
+    if (auto value = control_number(records, "exit"))
+        return exit_status_from_value(static_cast<uint32_t>(*value));
+    int status = result.wait_status;
+    std::string how = WIFSIGNALED(status) ? std::string("was killed by signal ") +
+                                                strsignal(WTERMSIG(status))
+                                          : "exited with status " +
+                                                std::to_string(WEXITSTATUS(status));
+    fprintf(stderr, "wisp: the VM stopped without reporting an exit status (QEMU %s)\n",
+            how.c_str());
+    return abi::kStatusKernelPanic;
+}
+
+} // namespace wisp::cli
