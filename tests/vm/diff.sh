@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Differential test: runs PROGRAM natively and inside wisp with the same arguments, environment
+# and stdin, and compares stdout and the exit status (and stderr with --stderr). On a mismatch
+# prints a unified diff and exits 1. Exits 77 (ctest SKIP_RETURN_CODE) when /dev/kvm is missing.
+#
+#   diff.sh --wisp PATH [--hypervisor wisp|qemu] [--stderr] [--stdin FILE]
+#           [-e NAME=VALUE]... [--line 'SHELL WORDS'] PROGRAM [ARGS...]
+#
+# --line takes one line of a tests/guest/NAME.args file: shell words, the leading NAME=VALUE
+# ones setting environment variables, the rest appended to ARGS.
+# The native side runs under `env -i` with the environment wisp gives every app (PATH, HOME;
+# cli/options.h) plus the -e values, so both sides see the same environment.
+set -uo pipefail
+
+wisp="" hypervisor=wisp compare_stderr=0 stdin=/dev/null
+env_vars=()
+line=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --wisp) wisp="$2"; shift 2 ;;
+    --hypervisor) hypervisor="$2"; shift 2 ;;
+    --stderr) compare_stderr=1; shift ;;
+    --stdin) stdin="$2"; shift 2 ;;
+    -e) env_vars+=("$2"); shift 2 ;;
+    --line) line="$2"; shift 2 ;;
+    --) shift; break ;;
+    -*) echo "diff.sh: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+    esac
+done
+if [ -z "$wisp" ] || [ $# -lt 1 ]; then
+    echo "usage: diff.sh --wisp PATH [options] PROGRAM [ARGS...]" >&2
+    exit 2
+fi
+program="$(realpath -s "$1")"
+shift
+args=("$@")
+if [ -n "$line" ]; then
+    eval "set -- $line"
+    while [ $# -gt 0 ] && [[ "$1" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
+        env_vars+=("$1")
+        shift
+    done
+    args+=("$@")
+fi
+
+if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
+    echo "SKIP: /dev/kvm is not available (VM tests need KVM)"
+    exit 77
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# Native: what Linux does. The shell reports a death by signal N as 128+N, like wisp run.
+env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/ "${env_vars[@]}" "$program" "${args[@]}" \
+    <"$stdin" >"$work/native.out" 2>"$work/native.err"
+native_status=$?
+
+wisp_args=(run --hypervisor "$hypervisor")
+for e in "${env_vars[@]}"; do wisp_args+=(-e "$e"); done
+"$wisp" "${wisp_args[@]}" "$program" "${args[@]}" <"$stdin" >"$work/wisp.out" 2>"$work/wisp.err"
+wisp_status=$?
+
+failed=0
+if ! diff -u --label "stdout (native)" --label "stdout (wisp, $hypervisor)" \
+    "$work/native.out" "$work/wisp.out"; then
+    failed=1
+fi
+if [ "$compare_stderr" = 1 ] && ! diff -u --label "stderr (native)" \
+    --label "stderr (wisp, $hypervisor)" "$work/native.err" "$work/wisp.err"; then
+    failed=1
+fi
+if [ "$native_status" != "$wisp_status" ]; then
+    echo "exit status: native $native_status, wisp $wisp_status"
+    failed=1
+fi
+if [ "$failed" = 1 ]; then
+    echo "--- command: $program ${args[*]} (env: ${env_vars[*]})"
+    if [ "$compare_stderr" = 0 ] && [ -s "$work/wisp.err" ]; then
+        echo "--- stderr (wisp, $hypervisor):"
+        head -c 4000 "$work/wisp.err"
+    fi
+    exit 1
+fi
+echo "ok: $program ${args[*]}: status $wisp_status, $(wc -l <"$work/wisp.out") lines of stdout"
