@@ -13,7 +13,7 @@ packages=(
     # images and guests
     erofs-utils musl-tools qemu-system-x86
     # tests and benchmarks
-    busybox-static hyperfine iproute2 curl valgrind
+    busybox-static hyperfine jq iproute2 curl valgrind
 )
 
 missing=()
