@@ -53,6 +53,17 @@ size_t vformat(char* buffer, size_t capacity, const char* fmt, va_list args) {
         }
         int width = 0;
         while (*p >= '0' && *p <= '9') width = width * 10 + (*p++ - '0');
+        int precision = -1;
+        if (*p == '.') {
+            p++;
+            precision = 0;
+            if (*p == '*') {
+                precision = va_arg(args, int);
+                p++;
+            } else {
+                while (*p >= '0' && *p <= '9') precision = precision * 10 + (*p++ - '0');
+            }
+        }
         int longs = 0;
         while (*p == 'l' || *p == 'z') {
             longs = 2;
@@ -63,7 +74,7 @@ size_t vformat(char* buffer, size_t capacity, const char* fmt, va_list args) {
             const char* s = va_arg(args, const char*);
             if (s == nullptr) s = "(null)";
             int len = 0;
-            while (s[len] != '\0') len++;
+            while ((precision < 0 || len < precision) && s[len] != '\0') len++;
             for (int i = len; i < width; i++) sink.put(' ');
             for (int i = 0; i < len; i++) sink.put(s[i]);
             break;

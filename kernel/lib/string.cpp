@@ -65,3 +65,10 @@ int strncmp(const char* a, const char* b, size_t n) {
 }
 
 } // extern "C"
+
+extern "C" char* strcpy(char* dest, const char* src) {
+    char* d = dest;
+    while ((*d++ = *src++) != '\0') {
+    }
+    return dest;
+}

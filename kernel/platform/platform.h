@@ -6,8 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/result.h"
+
 namespace wisp::platform {
 
+// ---- output and exit ----
 // Output channels to the host (abi/platform.h): the app's stdout, its stderr plus kernel
 // messages, and the control channel of `key=value` records.
 enum class Channel { Stdout, Stderr, Control };
@@ -16,14 +19,60 @@ void write(Channel channel, const char* data, size_t length);
 // Stops the VM with an exit value (abi::kExitPanic | status). Never returns.
 [[noreturn]] void exit_vm(uint32_t value);
 
-// Monotonic cycle counter (TSC) for timings.
-uint64_t cycles();
-
-// A hardware random 64-bit value (RDRAND/RDSEED); false when the CPU has none.
-bool hardware_random(uint64_t& out);
-
 // Prints a backtrace of kernel return addresses, starting at frame pointer `frame`, on the
 // stderr channel as lines `  #N 0x...` (the host CLI symbolizes them from the kernel ELF).
 void print_backtrace(uintptr_t frame);
+
+// ---- time and randomness ----
+uint64_t cycles(); // the TSC
+// Nanoseconds since boot (kvmclock where the hypervisor offers it, else the TSC).
+uint64_t monotonic_ns();
+// Nanoseconds since the Unix epoch at monotonic_ns() == 0 (kvmclock wall clock or CMOS RTC).
+uint64_t boot_epoch_ns();
+// A hardware random 64-bit value (RDRAND); false when the CPU has none.
+bool hardware_random(uint64_t& out);
+
+// ---- physical memory ----
+// Guest-physical memory is reachable at a fixed offset (the direct map).
+void* phys_to_virt(uint64_t paddr);
+uint64_t virt_to_phys(const void* vaddr); // only for direct-map and kernel-image addresses
+
+// ---- user address space (one, shared by all threads) ----
+enum Prot : uint32_t { ProtRead = 1, ProtWrite = 2, ProtExec = 4 };
+// Page tables need frames; mm/ provides them (fresh frames arrive zeroed).
+struct PageTableFrames {
+    uint64_t (*allocate_zeroed)(); // returns a physical address, 0 when out of memory
+};
+void set_page_table_frames(const PageTableFrames& frames);
+
+// Maps one 4 KiB user page. Replaces any existing mapping (and flushes it from the TLB).
+Result<void> map_user_page(uint64_t vaddr, uint64_t paddr, uint32_t prot);
+// Removes a user page mapping; returns the physical address it mapped, or 0.
+uint64_t unmap_user_page(uint64_t vaddr);
+// Changes the protection of a mapped user page; false when the page is not mapped.
+bool protect_user_page(uint64_t vaddr, uint32_t prot);
+// Range versions that skip unpopulated page tables (so a large, mostly untouched range costs
+// only what is mapped). unmap calls on_page for each physical page it removes.
+void unmap_user_range(uint64_t start, uint64_t end, void (*on_page)(uint64_t paddr, void* ctx),
+                      void* ctx);
+void protect_user_range(uint64_t start, uint64_t end, uint32_t prot);
+// The physical address a user page maps, or 0 when not mapped.
+uint64_t user_page_phys(uint64_t vaddr, uint32_t* prot = nullptr);
+
+// ---- user mode ----
+// Sets the user thread's FS base (TLS pointer, arch_prctl(ARCH_SET_FS)).
+void set_user_tls(uint64_t fs_base);
+uint64_t user_tls();
+// Copies to/from user memory; false if any byte is not accessible (the caller returns EFAULT).
+// The caller has checked the range lies in the user half; faults on unpopulated pages are
+// resolved by the page-fault handler first.
+bool copy_from_user(void* dest, uint64_t user_src, size_t length);
+bool copy_to_user(uint64_t user_dest, const void* src, size_t length);
+// Copies a NUL-terminated user string into dest (capacity including the NUL); returns its
+// length, -1 on a fault, -2 when it does not fit.
+long copy_string_from_user(char* dest, uint64_t user_src, size_t capacity);
+
+// Enters user mode for the first time at `entry` with stack `rsp`. Never returns.
+[[noreturn]] void enter_user(uint64_t entry, uint64_t rsp);
 
 } // namespace wisp::platform

@@ -52,3 +52,46 @@ void print_backtrace(uintptr_t frame) {
 }
 
 } // namespace wisp::platform
+
+// ---- user mode ----
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/trap_frame.h"
+
+extern "C" int copy_user(void* dest, const void* src, size_t n);
+extern "C" long copy_user_string(char* dest, const char* src, size_t capacity);
+extern "C" [[noreturn]] void enter_user_frame(wisp::TrapFrame* frame);
+
+namespace wisp::platform {
+
+void set_user_tls(uint64_t fs_base) {
+    x86::this_cpu().user_fs = fs_base;
+    x86::wrmsr(x86::kMsrFsBase, fs_base);
+}
+
+uint64_t user_tls() { return x86::this_cpu().user_fs; }
+
+bool copy_from_user(void* dest, uint64_t user_src, size_t length) {
+    return copy_user(dest, reinterpret_cast<const void*>(user_src), length) == 0;
+}
+
+bool copy_to_user(uint64_t user_dest, const void* src, size_t length) {
+    return copy_user(reinterpret_cast<void*>(user_dest), src, length) == 0;
+}
+
+long copy_string_from_user(char* dest, uint64_t user_src, size_t capacity) {
+    return copy_user_string(dest, reinterpret_cast<const char*>(user_src), capacity);
+}
+
+void enter_user(uint64_t entry, uint64_t rsp) {
+    // A zeroed frame on the kernel stack: every general register starts at 0, as on Linux.
+    auto* frame = reinterpret_cast<TrapFrame*>(x86::this_cpu().kernel_rsp - sizeof(TrapFrame));
+    *frame = TrapFrame{};
+    frame->rip = entry;
+    frame->cs = 0x23;
+    frame->rflags = 0x202;
+    frame->rsp = rsp;
+    frame->ss = 0x1b;
+    enter_user_frame(frame);
+}
+
+} // namespace wisp::platform

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+// Descriptor tables, per-CPU state, system-call MSRs, control-register features, and the C side
+// of the trap entry (trap_dispatch).
+#include "arch/x86_64/cpu.h"
+
+#include <wisp/abi/platform.h>
+
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/trap_frame.h"
+#include "lib/log.h"
+#include "platform/traps.h"
+
+extern "C" char isr_stubs[], syscall_entry[], usercopy_start[], usercopy_end[], usercopy_fault[];
+extern "C" uint64_t boot_gdt[];
+extern "C" uint64_t boot_pml4[];
+extern "C" uint64_t boot_tsc;
+
+namespace wisp::x86 {
+namespace {
+
+struct [[gnu::packed]] Tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+};
+static_assert(sizeof(Tss) == 104);
+
+struct [[gnu::packed]] IdtEntry {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_high;
+    uint32_t reserved;
+};
+static_assert(sizeof(IdtEntry) == 16);
+
+struct [[gnu::packed]] DescriptorPointer {
+    uint16_t limit;
+    uint64_t base;
+};
+
+alignas(16) Tss g_tss;
+alignas(16) IdtEntry g_idt[32];
+alignas(16) uint8_t g_kernel_stack[32 * 1024];
+alignas(16) uint8_t g_double_fault_stack[8 * 1024];
+PerCpu g_boot_cpu;
+
+constexpr uint16_t kKernelCs = 0x08;
+constexpr uint16_t kTssSelector = 0x28;
+
+template<typename T>
+T* boot_symbol(T* physical_symbol) {
+    // .boot symbols are linked at their physical addresses; reach them through the direct map.
+    return reinterpret_cast<T*>(abi::kDirectMapBase + reinterpret_cast<uintptr_t>(physical_symbol));
+}
+
+void load_descriptor_tables() {
+    uint64_t* gdt = boot_symbol(boot_gdt);
+    auto base = reinterpret_cast<uint64_t>(&g_tss);
+    uint64_t limit = sizeof(Tss) - 1;
+    gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+             (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+    gdt[6] = base >> 32;
+    g_tss.rsp[0] = reinterpret_cast<uint64_t>(g_kernel_stack + sizeof(g_kernel_stack));
+    g_tss.ist[0] = reinterpret_cast<uint64_t>(g_double_fault_stack + sizeof(g_double_fault_stack));
+    g_tss.iomap_base = sizeof(Tss);
+
+    DescriptorPointer gdtr{7 * 8 - 1, reinterpret_cast<uint64_t>(gdt)};
+    asm volatile("lgdt %0" : : "m"(gdtr));
+    asm volatile("ltr %w0" : : "r"(kTssSelector));
+
+    auto stubs = reinterpret_cast<uint64_t>(isr_stubs);
+    for (int vector = 0; vector < 32; vector++) {
+        uint64_t handler = stubs + 16 * vector;
+        g_idt[vector] = IdtEntry{static_cast<uint16_t>(handler), kKernelCs,
+                                 static_cast<uint8_t>(vector == 8 ? 1 : 0),
+                                 // present, DPL 0 interrupt gate; #BP (3) callable from user
+                                 static_cast<uint8_t>(vector == 3 ? 0xee : 0x8e),
+                                 static_cast<uint16_t>(handler >> 16),
+                                 static_cast<uint32_t>(handler >> 32), 0};
+    }
+    DescriptorPointer idtr{sizeof(g_idt) - 1, reinterpret_cast<uint64_t>(g_idt)};
+    asm volatile("lidt %0" : : "m"(idtr));
+}
+
+uint64_t read_cr4() {
+    uint64_t v;
+    asm volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
+
+} // namespace
+
+uint64_t g_cpu_features_leaf7_ebx;
+
+void cpu_init() {
+    load_descriptor_tables();
+
+    g_boot_cpu.self = &g_boot_cpu;
+    g_boot_cpu.kernel_rsp = g_tss.rsp[0];
+    wrmsr(kMsrGsBase, reinterpret_cast<uint64_t>(&g_boot_cpu));
+    wrmsr(kMsrKernelGsBase, 0);
+
+    // SYSCALL: kernel CS/SS from STAR[47:32]; SYSRET bases at STAR[63:48] (user SS = +8,
+    // user CS = +16). IF, TF, DF, AC and NT are cleared on entry.
+    wrmsr(kMsrStar, (0x10ull << 48) | (static_cast<uint64_t>(kKernelCs) << 32));
+    wrmsr(kMsrLstar, reinterpret_cast<uint64_t>(syscall_entry));
+    wrmsr(kMsrSfmask, 0x47700);
+
+    // Only features the (possibly filtered) CPUID shows.
+    CpuidResult leaf7 = cpuid(0).eax >= 7 ? cpuid(7) : CpuidResult{};
+    g_cpu_features_leaf7_ebx = leaf7.ebx;
+    uint64_t cr4 = read_cr4();
+    if (leaf7.ebx & (1u << 7)) cr4 |= 1ull << 20; // SMEP
+    if (leaf7.ecx & (1u << 2)) cr4 |= 1ull << 11; // UMIP
+    if (leaf7.ebx & (1u << 0)) cr4 |= 1ull << 16; // FSGSBASE (Linux enables it for apps)
+    asm volatile("mov %0, %%cr4" : : "r"(cr4));
+
+    // The identity map of the first GiB was only needed to turn on paging: drop it, so that
+    // page 0 and the whole lower half belong to the application.
+    uint64_t* pml4 = boot_symbol(boot_pml4);
+    pml4[0] = 0;
+    asm volatile("mov %0, %%cr3" : : "r"(reinterpret_cast<uint64_t>(boot_pml4)) : "memory");
+
+    // x87/SSE state for user mode: FCW 0x37f, MXCSR 0x1f80 (the values Linux gives a new
+    // process). fxrstor of a prepared area: the emulator lacks fninit/ldmxcsr.
+    alignas(16) static uint8_t fpu_init[512];
+    fpu_init[0] = 0x7f;
+    fpu_init[1] = 0x03;
+    fpu_init[24] = 0x80;
+    fpu_init[25] = 0x1f;
+    asm volatile("fxrstor %0" : : "m"(fpu_init));
+}
+
+PerCpu& this_cpu() { return g_boot_cpu; }
+
+uint64_t boot_entry_tsc() { return *boot_symbol(&boot_tsc); }
+
+} // namespace wisp::x86
+
+namespace wisp {
+namespace {
+
+const char* exception_name(uint64_t vector) {
+    static const char* const names[] = {
+        "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+        "invalid opcode", "device not available", "double fault", "coprocessor overrun",
+        "invalid TSS", "segment not present", "stack fault", "general protection",
+        "page fault", "reserved", "x87 floating point", "alignment check", "machine check",
+        "SIMD floating point", "virtualization", "control protection"};
+    return vector < sizeof(names) / sizeof(names[0]) ? names[vector] : "exception";
+}
+
+[[noreturn]] void kernel_fault(TrapFrame& f, uint64_t cr2) {
+    log("wisp: kernel panic: %s (vector %lu, error 0x%lx) at rip 0x%lx, cr2 0x%lx\n",
+        exception_name(f.vector), f.vector, f.error_code, f.rip, cr2);
+    log("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f.rax, f.rbx, f.rcx, f.rdx);
+    log("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", f.rsi, f.rdi, f.rbp, f.rsp);
+    log("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", f.r8, f.r9, f.r10, f.r11);
+    log("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", f.r12, f.r13, f.r14, f.r15);
+    log("  #0 0x%lx\n", f.rip);
+    platform::print_backtrace(f.rbp);
+    control("exit=%u\n", abi::kExitPanic);
+    platform::exit_vm(abi::kExitPanic);
+}
+
+FaultKind fault_kind(uint64_t vector) {
+    switch (vector) {
+    case 0: return FaultKind::DivideError;
+    case 3: return FaultKind::Breakpoint;
+    case 6: return FaultKind::InvalidOpcode;
+    case 13: return FaultKind::GeneralProtection;
+    case 14: return FaultKind::PageFault;
+    case 16:
+    case 19: return FaultKind::FloatingPoint;
+    case 17: return FaultKind::AlignmentCheck;
+    default: return FaultKind::Other;
+    }
+}
+
+} // namespace
+
+extern "C" void trap_dispatch(TrapFrame* frame) {
+    TrapFrame& f = *frame;
+    uint64_t cr2 = 0;
+    if (f.vector == 14 && f.from_user() && f.rip == reinterpret_cast<uint64_t>(syscall_entry)) {
+        // SYSCALL that jumped to LSTAR without leaving CPL3: the CPL0 emulator of the nested
+        // hypervisor here does this (DESIGN.md §8), so the entry faults on the kernel page.
+        // rcx and r11 already hold the return address and flags, as SYSCALL defines: finish
+        // the system call from this frame instead. One trap per syscall either way.
+        f.rip = f.rcx;
+        f.rflags = f.r11;
+        handle_syscall(f);
+        return;
+    }
+    if (f.vector == 14) {
+        asm volatile("mov %%cr2, %0" : "=r"(cr2));
+        bool write = f.error_code & 2, exec = f.error_code & 16, present = f.error_code & 1;
+        bool user_address = cr2 < 0x0000'8000'0000'0000;
+        if (user_address && !(f.error_code & 8 /* reserved bit */)) {
+            bool in_usercopy = f.rip >= reinterpret_cast<uint64_t>(usercopy_start) &&
+                               f.rip < reinterpret_cast<uint64_t>(usercopy_end);
+            if (f.from_user() || in_usercopy) {
+                if (handle_user_page_fault(cr2, write, exec, present)) return;
+                if (in_usercopy) {
+                    f.rip = reinterpret_cast<uint64_t>(usercopy_fault);
+                    return;
+                }
+            }
+        }
+    }
+    if (f.from_user()) {
+        handle_user_exception(f, fault_kind(f.vector), f.vector == 14 ? cr2 : f.rip);
+        return;
+    }
+    kernel_fault(f, cr2);
+}
+
+} // namespace wisp

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/* Kernel entry and exit: exception stubs, the SYSCALL entry, the return to user mode.
+ * All paths build a TrapFrame (trap_frame.h) and leave through trap_return with iretq: the CPL0
+ * emulator on nested KVM has no sysret (DESIGN.md §8).
+ * Per-CPU block at %gs (kernel GS base): 0 self, 8 kernel stack top, 16 user rsp scratch. */
+
+#define PERCPU_KERNEL_RSP 8
+#define PERCPU_USER_RSP 16
+#define USER_CS 0x23
+#define USER_SS 0x1b
+
+    .text
+    .macro PUSH_GPRS
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    .endm
+
+    .macro POP_GPRS
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    .endm
+
+    .macro ISR_NOERR n
+    .balign 16
+    pushq $0
+    pushq $\n
+    jmp trap_common
+    .endm
+    .macro ISR_ERR n
+    .balign 16
+    pushq $\n
+    jmp trap_common
+    .endm
+
+/* 32 stubs, 16 bytes apart: the IDT entry for vector n is isr_stubs + 16 * n. */
+    .balign 16
+    .globl isr_stubs
+isr_stubs:
+    ISR_NOERR 0
+    ISR_NOERR 1
+    ISR_NOERR 2
+    ISR_NOERR 3
+    ISR_NOERR 4
+    ISR_NOERR 5
+    ISR_NOERR 6
+    ISR_NOERR 7
+    ISR_ERR 8
+    ISR_NOERR 9
+    ISR_ERR 10
+    ISR_ERR 11
+    ISR_ERR 12
+    ISR_ERR 13
+    ISR_ERR 14
+    ISR_NOERR 15
+    ISR_NOERR 16
+    ISR_ERR 17
+    ISR_NOERR 18
+    ISR_NOERR 19
+    ISR_NOERR 20
+    ISR_ERR 21
+    ISR_NOERR 22
+    ISR_NOERR 23
+    ISR_NOERR 24
+    ISR_NOERR 25
+    ISR_NOERR 26
+    ISR_NOERR 27
+    ISR_NOERR 28
+    ISR_ERR 29
+    ISR_ERR 30
+    ISR_NOERR 31
+
+trap_common:
+    testb $3, 24(%rsp)          /* CS of the interrupted context */
+    jz 1f
+    swapgs
+1:  PUSH_GPRS
+    movq %rsp, %rdi
+    cld
+    call trap_dispatch
+    .globl trap_return
+trap_return:
+    POP_GPRS
+    testb $3, 24(%rsp)
+    jz 2f
+    swapgs
+2:  addq $16, %rsp              /* vector, error code */
+    iretq
+
+/* SYSCALL: rcx = user rip, r11 = user rflags, IF/TF/DF/AC cleared by SFMASK. */
+    .balign 16
+    .globl syscall_entry
+syscall_entry:
+    swapgs
+    movq %rsp, %gs:PERCPU_USER_RSP
+    movq %gs:PERCPU_KERNEL_RSP, %rsp
+    pushq $USER_SS
+    pushq %gs:PERCPU_USER_RSP
+    pushq %r11
+    pushq $USER_CS
+    pushq %rcx
+    pushq $0
+    pushq $0x100                /* kVectorSyscall */
+    PUSH_GPRS
+    movq %rsp, %rdi
+    call syscall_dispatch
+    jmp trap_return
+
+/* enter_user_frame(TrapFrame*): leave the kernel through trap_return with the given frame. */
+    .globl enter_user_frame
+enter_user_frame:
+    movq %rdi, %rsp
+    jmp trap_return
+
+/* User copies. A fault inside [usercopy_start, usercopy_end) that the page-fault handler cannot
+ * resolve resumes at usercopy_fault, which returns 1 (copy_user) or -1 (copy_user_string). */
+    .globl usercopy_start, usercopy_end, usercopy_fault
+usercopy_start:
+/* int copy_user(void* dest, const void* src, size_t n): 0 on success, 1 on fault. */
+    .globl copy_user
+copy_user:
+    movq %rdx, %rcx
+    shrq $3, %rcx
+    rep movsq
+    movq %rdx, %rcx
+    andq $7, %rcx
+    rep movsb
+    xorl %eax, %eax
+    ret
+/* long copy_user_string(char* dest, const char* src, size_t capacity): length copied without
+ * the NUL, -1 on fault, -2 when capacity is reached before the NUL. */
+    .globl copy_user_string
+copy_user_string:
+    xorl %eax, %eax
+3:  cmpq %rdx, %rax
+    jae 4f
+    movb (%rsi,%rax), %cl
+    movb %cl, (%rdi,%rax)
+    testb %cl, %cl
+    jz 5f
+    incq %rax
+    jmp 3b
+4:  movq $-2, %rax
+5:  ret
+usercopy_fault:
+    movq $-1, %rax              /* copy_user callers test for non-zero */
+    ret
+usercopy_end:

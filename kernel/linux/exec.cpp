@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+// Starting the application: map its ELF segments straight from the image's pages (zero copy),
+// lay out a randomized address space, build the initial stack in place, enter user mode.
+#include "linux/exec.h"
+
+#include <string.h>
+
+#include "arch/x86_64/io.h"
+#include "lib/log.h"
+#include "lib/random.h"
+#include "linux/elf.h"
+#include "linux/initial_stack.h"
+#include "linux/process.h"
+#include "mm/address_space.h"
+#include "mm/frames.h"
+#include "platform/platform.h"
+
+namespace wisp::linux {
+namespace {
+
+constexpr uint64_t kPage = mm::kPageSize;
+constexpr uint64_t page_up(uint64_t v) { return (v + kPage - 1) & ~(kPage - 1); }
+
+// Address-space layout, as Linux x86-64 with randomize_va_space=2 (arch/x86/mm/mmap.c).
+constexpr uint64_t kStackTopMax = 0x7fff'ffff'f000;
+constexpr uint64_t kStackRandomPages = 1ull << 22;  // up to 16 GiB below the top
+constexpr uint64_t kPieBase = 0x5555'5555'4000;     // ELF_ET_DYN_BASE
+constexpr uint64_t kPieRandomPages = 1ull << 28;    // mmap_rnd_bits = 28
+constexpr uint64_t kBrkRandomBytes = 32ull << 20;   // arch_randomize_brk: 32 MiB
+constexpr uint64_t kMmapGapMin = 128ull << 20;
+
+uint64_t random_pages(uint64_t range_pages) { return (random().next_u64() % range_pages) * kPage; }
+
+// Bytes the initial stack needs (an upper bound): strings, pointers, auxv, padding.
+uint64_t stack_bytes_needed(std::span<const std::string_view> argv,
+                            std::span<const std::string_view> envp) {
+    uint64_t bytes = 256 + 64 * 16 + 8 * (argv.size() + envp.size() + 4);
+    for (auto s : argv) bytes += s.size() + 1;
+    for (auto s : envp) bytes += s.size() + 1;
+    bytes += argv.empty() ? 0 : argv[0].size() + 1; // AT_EXECFN
+    return bytes;
+}
+
+} // namespace
+
+ExecFailure exec_program(const ImageLocation& loc, std::span<const std::string_view> argv,
+                         std::span<const std::string_view> envp) {
+    using namespace fs::erofs;
+    if (argv.empty()) return {Errno::INVAL, "no program to run"};
+    auto& as = mm::address_space();
+
+    auto inode = loc.image->resolve(argv[0], true);
+    if (inode.is_error()) return {inode.error(), "not found in the image"};
+    if (!inode->is_regular()) return {Errno::ACCES, "not a regular file"};
+    auto offset = loc.image->contiguous_offset(inode.value(), 0, inode->size);
+    if (offset.is_error()) return {offset.error(), "not stored contiguously in the image"};
+    // FIXME: a program stored in pieces (chunk-based layout) needs a copying loader.
+    auto bytes = std::span<const uint8_t>(
+        static_cast<const uint8_t*>(platform::phys_to_virt(loc.paddr + offset.value())),
+        inode->size);
+
+    elf::ElfProblem problem = elf::ElfProblem::None;
+    auto file = elf::ElfFile::parse(bytes, &problem);
+    if (file.is_error()) return {file.error(), elf::describe(problem)};
+    if (file->has_interpreter())
+        return {Errno::NOEXEC, "dynamically linked executables are not supported yet"};
+
+    uint64_t base = file->is_dynamic_object() ? kPieBase + random_pages(kPieRandomPages) : 0;
+    auto bias = elf::load_bias_for(file.value(), base);
+    if (bias.is_error()) return {bias.error(), "cannot place the program"};
+    elf::Mapping mappings[2 * elf::kMaxProgramHeaders];
+    auto count = elf::plan_load(file.value(), bias.value(), mappings, &problem);
+    if (count.is_error()) return {count.error(), elf::describe(problem)};
+
+    const uint64_t file_paddr = loc.paddr + offset.value();
+    uint64_t highest = 0;
+    for (size_t i = 0; i < count.value(); i++) {
+        const elf::Mapping& m = mappings[i];
+        Result<void> r = {};
+        if (m.is_anonymous()) {
+            r = as.map_anonymous(m.vaddr, m.length, m.prot, argv[0].data());
+        } else {
+            uint64_t file_bytes = m.file_bytes;
+            // A read-only page cut by the end of the file maps whole: EROFS pads with zeros.
+            if (!(m.prot & elf::kProtWrite) && m.file_offset + file_bytes >= inode->size)
+                file_bytes = page_up(file_bytes) < m.length ? page_up(file_bytes) : m.length;
+            r = as.map_image(m.vaddr, m.length, m.prot, file_paddr + m.file_offset, file_bytes,
+                             argv[0].data());
+        }
+        if (r.is_error()) return {r.error(), "out of memory mapping the program"};
+        if (m.end() > highest) highest = m.end();
+    }
+
+    // Heap after the program, stack at the top, mmap area below the stack.
+    as.set_brk_start(page_up(highest) + random_pages(kBrkRandomBytes / kPage));
+    uint64_t stack_top = kStackTopMax - random_pages(kStackRandomPages);
+    uint64_t stack_size = process().stack_limit;
+    if (stack_size < 128 * 1024 || stack_size > (1ull << 32)) stack_size = 8ull << 20;
+    uint64_t gap = stack_size < kMmapGapMin ? kMmapGapMin : stack_size;
+    as.set_mmap_base(stack_top - gap - random_pages(kPieRandomPages));
+    if (as.map_anonymous(stack_top - stack_size, stack_size, platform::ProtRead | platform::ProtWrite,
+                         "[stack]", true)
+            .is_error())
+        return {Errno::NOMEM, "out of memory for the stack"};
+
+    // The initial stack is built in place in fresh (zero) contiguous frames mapped at the top.
+    uint64_t stack_pages = page_up(stack_bytes_needed(argv, envp)) / kPage;
+    if (stack_pages * kPage > stack_size / 4) return {Errno::TOOBIG, "arguments too long"};
+    uint64_t frames = mm::frames().allocate_contiguous(stack_pages);
+    if (frames == 0) return {Errno::NOMEM, "out of memory for the stack"};
+    for (uint64_t i = 0; i < stack_pages; i++) {
+        uint64_t vaddr = stack_top - (stack_pages - i) * kPage;
+        if (platform::map_user_page(vaddr, frames + i * kPage,
+                                    platform::ProtRead | platform::ProtWrite)
+                .is_error())
+            return {Errno::NOMEM, "out of memory for the stack"};
+    }
+
+    elf::AuxvInputs aux;
+    if (auto phdr = file->program_headers_vaddr()) aux.phdr = *phdr + bias.value();
+    aux.phnum = file->program_header_count();
+    aux.entry = file->entry() + bias.value();
+    aux.hwcap = x86::cpuid(1).edx;
+    random().fill(aux.random.data(), aux.random.size());
+    aux.execfn = argv[0];
+    auto stack = elf::build_initial_stack(
+        std::span<uint8_t>(static_cast<uint8_t*>(platform::phys_to_virt(frames)), stack_pages * kPage),
+        stack_top, argv, envp, aux);
+    if (stack.is_error()) return {stack.error(), "arguments too long"};
+
+    size_t path_length = argv[0].size() < sizeof(process().exe_path) - 1
+                             ? argv[0].size()
+                             : sizeof(process().exe_path) - 1;
+    memcpy(process().exe_path, argv[0].data(), path_length);
+    process().exe_path[path_length] = '\0';
+    process().app_start_tsc = platform::cycles();
+    control("t.app=%lu\n", process().app_start_tsc);
+    platform::enter_user(aux.entry, stack->rsp);
+}
+
+} // namespace wisp::linux

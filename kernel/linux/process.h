@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The one process: identity, limits, the executable's path, and how it ends.
+#include <stdint.h>
+
+namespace wisp::linux {
+
+struct Process {
+    static constexpr int kPid = 1;
+    char exe_path[256];        // absolute path of the executable in the image (/proc/self/exe)
+    uint64_t clear_child_tid;  // set_tid_address
+    uint64_t robust_list;      // set_robust_list
+    uint64_t robust_list_len;
+    uint64_t stack_limit;      // RLIMIT_STACK soft limit
+    bool strace;               // --strace: print every syscall
+    uint64_t app_start_tsc;
+};
+
+Process& process();
+
+// Ends the VM with the application's exit status (0..255).
+[[noreturn]] void exit_process(int status);
+// Terminates the application as if by a fatal signal: prints `wisp: killed by SIG... reason` on
+// stderr and exits with 128 + signal, like a shell reports it.
+[[noreturn]] void kill_process(int signal, const char* reason);
+
+const char* signal_name(int signal);
+
+} // namespace wisp::linux

@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: MIT
+list(APPEND WISP_PORTABLE_SOURCES ${CMAKE_CURRENT_LIST_DIR}/elf.cpp)
+list(APPEND WISP_PORTABLE_SOURCES ${CMAKE_CURRENT_LIST_DIR}/initial_stack.cpp)
+list(APPEND WISP_KERNEL_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/boot_args.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/exec.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/process.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/syscalls.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sys_io.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sys_memory.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sys_process.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sys_time.cpp)

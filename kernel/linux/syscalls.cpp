@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+// The system call table and dispatcher.
+#include "linux/syscalls.h"
+
+#include <array>
+
+#include "arch/x86_64/trap_frame.h"
+#include "lib/log.h"
+#include "linux/process.h"
+#include "platform/traps.h"
+
+namespace wisp::linux {
+namespace {
+
+constexpr size_t kTableSize = 512;
+
+struct Names {
+    const char* name[kTableSize]{};
+    constexpr Names() {
+#define X(number, n) name[number] = #n;
+#include "linux/syscall_list.inc"
+#undef X
+    }
+};
+constexpr Names kNames;
+
+constexpr std::array<RawHandler, kTableSize> make_table() {
+    std::array<RawHandler, kTableSize> t{};
+    t[0] = &invoke<sys_read>;
+    t[1] = &invoke<sys_write>;
+    t[3] = &invoke<sys_close>;
+    t[5] = &invoke<sys_fstat>;
+    t[8] = &invoke<sys_lseek>;
+    t[9] = &invoke<sys_mmap>;
+    t[10] = &invoke<sys_mprotect>;
+    t[11] = &invoke<sys_munmap>;
+    t[12] = &invoke<sys_brk>;
+    t[16] = &invoke<sys_ioctl>;
+    t[19] = &invoke<sys_readv>;
+    t[20] = &invoke<sys_writev>;
+    t[24] = &invoke<sys_sched_yield>;
+    t[28] = &invoke<sys_madvise>;
+    t[39] = &invoke<sys_getpid>;
+    t[60] = &invoke<sys_exit>;
+    t[63] = &invoke<sys_uname>;
+    t[89] = &invoke<sys_readlink>;
+    t[96] = &invoke<sys_gettimeofday>;
+    t[97] = &invoke<sys_getrlimit>;
+    t[102] = &invoke<sys_getuid>; // getuid
+    t[104] = &invoke<sys_getuid>; // getgid
+    t[107] = &invoke<sys_getuid>; // geteuid
+    t[108] = &invoke<sys_getuid>; // getegid
+    t[110] = &invoke<sys_getppid>;
+    t[158] = &invoke<sys_arch_prctl>;
+    t[186] = &invoke<sys_gettid>;
+    t[201] = &invoke<sys_time>;
+    t[218] = &invoke<sys_set_tid_address>;
+    t[228] = &invoke<sys_clock_gettime>;
+    t[229] = &invoke<sys_clock_getres>;
+    t[231] = &invoke<sys_exit_group>;
+    t[262] = &invoke<sys_newfstatat>;
+    t[267] = &invoke<sys_readlinkat>;
+    t[273] = &invoke<sys_set_robust_list>;
+    t[302] = &invoke<sys_prlimit64>;
+    t[318] = &invoke<sys_getrandom>;
+    return t;
+}
+constexpr std::array<RawHandler, kTableSize> kTable = make_table();
+
+uint64_t g_reported_unimplemented[kTableSize / 64];
+
+// Deliberately absent, with ENOSYS as Linux kernels without them answer; callers handle it, so
+// these are not reported. rseq: glibc registers it at start and lives without it.
+bool silently_unsupported(uint64_t number) { return number == 334 /* rseq */; }
+
+long report_unimplemented(uint64_t number) {
+    if (silently_unsupported(number)) return Error(Errno::NOSYS).negated();
+    bool in_table = number < kTableSize;
+    if (!in_table || !(g_reported_unimplemented[number / 64] & (1ull << (number % 64)))) {
+        if (in_table) g_reported_unimplemented[number / 64] |= 1ull << (number % 64);
+        log("wisp: unimplemented syscall %s (%lu) returns ENOSYS\n", syscall_name(number), number);
+    }
+    return Error(Errno::NOSYS).negated();
+}
+
+} // namespace
+
+const char* syscall_name(uint64_t number) {
+    if (number < kTableSize && kNames.name[number] != nullptr) return kNames.name[number];
+    return "unknown";
+}
+
+} // namespace wisp::linux
+
+namespace wisp {
+
+void handle_syscall(TrapFrame& frame) {
+    using namespace linux;
+    uint64_t number = frame.rax;
+    const uint64_t args[6] = {frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9};
+    RawHandler handler = number < kTableSize ? kTable[number] : nullptr;
+    long result = handler != nullptr ? handler(args) : report_unimplemented(number);
+    if (process().strace) {
+        log("%s(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld\n", syscall_name(number), args[0],
+            args[1], args[2], args[3], args[4], args[5], result);
+    }
+    frame.rax = static_cast<uint64_t>(result);
+}
+
+} // namespace wisp
+
+extern "C" void syscall_dispatch(wisp::TrapFrame* frame) { wisp::handle_syscall(*frame); }

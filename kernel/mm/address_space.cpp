@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+#include "mm/address_space.h"
+
+#include <string.h>
+
+#include "mm/frames.h"
+#include "platform/platform.h"
+#include "platform/traps.h"
+
+namespace wisp::mm {
+namespace {
+
+constexpr uint64_t page_down(uint64_t a) { return a & ~(kPageSize - 1); }
+constexpr uint64_t page_up(uint64_t a) { return (a + kPageSize - 1) & ~(kPageSize - 1); }
+
+// Fault-around: pages made present per fault. Anonymous pages cost a frame each, image pages
+// cost nothing but the PTE.
+constexpr uint64_t kAnonymousFaultAround = 8;
+constexpr uint64_t kImageFaultAround = 32;
+
+bool valid_range(uint64_t start, uint64_t length) {
+    return (start & (kPageSize - 1)) == 0 && length != 0 && start >= kUserMin &&
+           start < kUserEnd && length <= kUserEnd - start;
+}
+
+AddressSpace g_address_space;
+
+} // namespace
+
+AddressSpace& address_space() { return g_address_space; }
+
+size_t AddressSpace::index_of(uint64_t address) const {
+    size_t lo = 0, hi = m_vmas.size();
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (m_vmas[mid].end <= address) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+const Vma* AddressSpace::find(uint64_t address) const {
+    size_t i = index_of(address);
+    if (i < m_vmas.size() && m_vmas[i].start <= address) return &m_vmas[i];
+    return nullptr;
+}
+
+bool AddressSpace::is_free(uint64_t start, uint64_t length) const {
+    size_t i = index_of(start);
+    return i == m_vmas.size() || m_vmas[i].start >= start + length;
+}
+
+Result<void> AddressSpace::insert(const Vma& vma) {
+    return m_vmas.try_insert(index_of(vma.start), vma);
+}
+
+Result<void> AddressSpace::split_at(uint64_t address) {
+    size_t i = index_of(address);
+    if (i == m_vmas.size() || m_vmas[i].start >= address) return {};
+    Vma upper = m_vmas[i];
+    upper.start = address;
+    if (upper.kind == VmaKind::Image) upper.image_paddr += address - m_vmas[i].start;
+    TRY(m_vmas.try_insert(i + 1, upper));
+    m_vmas[i].end = address;
+    return {};
+}
+
+Result<void> AddressSpace::map_anonymous(uint64_t start, uint64_t length, uint32_t prot,
+                                         const char* name, bool grows_down) {
+    length = page_up(length);
+    if (!valid_range(start, length)) return Errno::INVAL;
+    TRY(unmap(start, length));
+    return insert(Vma{start, start + length, prot, VmaKind::Anonymous, grows_down, 0, 0, name});
+}
+
+Result<void> AddressSpace::map_image(uint64_t start, uint64_t length, uint32_t prot,
+                                     uint64_t image_paddr, uint64_t file_bytes, const char* name) {
+    length = page_up(length);
+    if (!valid_range(start, length) || (image_paddr & (kPageSize - 1)) != 0) return Errno::INVAL;
+    TRY(unmap(start, length));
+    return insert(Vma{start, start + length, prot, VmaKind::Image, false, image_paddr,
+                      start + file_bytes, name});
+}
+
+void AddressSpace::release_pages(uint64_t start, uint64_t end) {
+    platform::unmap_user_range(
+        start, end,
+        [](uint64_t paddr, void* ctx) {
+            if (!static_cast<AddressSpace*>(ctx)->is_image_frame(paddr)) frames().free(paddr);
+        },
+        this);
+}
+
+Result<void> AddressSpace::unmap(uint64_t start, uint64_t length) {
+    length = page_up(length);
+    if (!valid_range(start, length)) return Errno::INVAL;
+    uint64_t end = start + length;
+    TRY(split_at(start));
+    TRY(split_at(end));
+    size_t i = index_of(start);
+    while (i < m_vmas.size() && m_vmas[i].start < end) m_vmas.remove(i);
+    release_pages(start, end);
+    return {};
+}
+
+Result<void> AddressSpace::protect(uint64_t start, uint64_t length, uint32_t prot) {
+    length = page_up(length);
+    if (!valid_range(start, length)) return Errno::INVAL;
+    uint64_t end = start + length;
+    // Linux: ENOMEM when any page of the range is unmapped.
+    for (uint64_t a = start; a < end;) {
+        const Vma* v = find(a);
+        if (v == nullptr) return Errno::NOMEM;
+        a = v->end;
+    }
+    TRY(split_at(start));
+    TRY(split_at(end));
+    for (size_t i = index_of(start); i < m_vmas.size() && m_vmas[i].start < end; i++) {
+        Vma& v = m_vmas[i];
+        v.prot = prot;
+        // Image pages stay read-only in the page tables: a write must fault and copy.
+        uint32_t pte_prot = prot;
+        if (v.kind == VmaKind::Image) {
+            // Present pages that are private copies could keep write access, but telling them
+            // apart needs a walk per page; the next write fault restores it.
+            pte_prot &= ~platform::ProtWrite;
+        }
+        platform::protect_user_range(v.start, v.end, pte_prot);
+    }
+    return {};
+}
+
+Result<uint64_t> AddressSpace::find_free(uint64_t length) const {
+    length = page_up(length);
+    if (length == 0 || length > m_mmap_base) return Errno::NOMEM;
+    uint64_t candidate_end = m_mmap_base;
+    for (size_t i = index_of(m_mmap_base - 1) + 1; i-- > 0;) {
+        if (i >= m_vmas.size()) continue;
+        const Vma& v = m_vmas[i];
+        if (v.start >= candidate_end) continue;
+        if (v.end <= candidate_end - length) break; // the gap above v fits
+        candidate_end = v.start;
+        if (candidate_end < length + kUserMin) return Errno::NOMEM;
+    }
+    if (candidate_end < length + kUserMin) return Errno::NOMEM;
+    return candidate_end - length;
+}
+
+bool AddressSpace::populate_page(Vma& v, uint64_t page, bool write) {
+    uint32_t prot = v.prot;
+    if (v.kind == VmaKind::Anonymous || page >= v.file_end) {
+        uint64_t frame = frames().allocate_zeroed();
+        if (frame == 0) return false;
+        return !platform::map_user_page(page, frame, prot).is_error();
+    }
+    uint64_t source = v.image_paddr + (page - v.start);
+    if (page + kPageSize > v.file_end || (write && (prot & platform::ProtWrite))) {
+        // A private copy: the page is written, or the file ends inside it (zero the tail).
+        uint64_t frame = page + kPageSize > v.file_end ? frames().allocate_zeroed()
+                                                        : frames().allocate();
+        if (frame == 0) return false;
+        uint64_t bytes = page + kPageSize > v.file_end ? v.file_end - page : kPageSize;
+        memcpy(platform::phys_to_virt(frame), platform::phys_to_virt(source), bytes);
+        return !platform::map_user_page(page, frame, prot).is_error();
+    }
+    return !platform::map_user_page(page, source, prot & ~platform::ProtWrite).is_error();
+}
+
+bool AddressSpace::handle_fault(uint64_t address, bool write, bool exec, bool present) {
+    size_t i = index_of(address);
+    if (i == m_vmas.size() || m_vmas[i].start > address) return false;
+    Vma& v = m_vmas[i];
+    if (write && !(v.prot & platform::ProtWrite)) return false;
+    if (exec && !(v.prot & platform::ProtExec)) return false;
+    if (v.prot == 0) return false;
+    uint64_t page = page_down(address);
+
+    if (present) {
+        // Only a write to a page kept read-only for copy-on-write gets here legitimately.
+        uint32_t mapped_prot = 0;
+        uint64_t paddr = platform::user_page_phys(page, &mapped_prot);
+        if (!write || paddr == 0 || (mapped_prot & platform::ProtWrite)) return false;
+        if (!is_image_frame(paddr)) {
+            // Our own private copy, write-protected by a later mprotect: just re-enable writes.
+            return platform::protect_user_page(page, v.prot);
+        }
+        return populate_page(v, page, true);
+    }
+
+    if (!populate_page(v, page, write)) return false;
+    // Fault-around: neighbours in the same VMA, in the direction the area is used.
+    bool image = v.kind == VmaKind::Image && page < v.file_end;
+    uint64_t extra = image ? kImageFaultAround : kAnonymousFaultAround;
+    for (uint64_t n = 1; n < extra; n++) {
+        uint64_t next = v.grows_down ? page - n * kPageSize : page + n * kPageSize;
+        if (next < v.start || next >= v.end) break;
+        if (image && next + kPageSize > v.file_end) break; // tail page: only on demand
+        if (platform::user_page_phys(next) != 0) break;
+        if (!populate_page(v, next, false)) break;
+    }
+    return true;
+}
+
+void AddressSpace::populate(uint64_t start, uint64_t length, bool write) {
+    for (uint64_t page = page_down(start); page < start + length; page += kPageSize) {
+        size_t i = index_of(page);
+        if (i == m_vmas.size() || m_vmas[i].start > page) continue;
+        if (platform::user_page_phys(page) != 0) continue;
+        populate_page(m_vmas[i], page, write);
+    }
+}
+
+uint64_t AddressSpace::brk(uint64_t requested) {
+    if (requested < m_brk_start) return m_brk;
+    uint64_t old_end = page_up(m_brk), new_end = page_up(requested);
+    if (new_end > old_end) {
+        if (!is_free(old_end, new_end - old_end)) return m_brk;
+        size_t i = old_end > m_brk_start ? index_of(old_end - 1) : m_vmas.size();
+        if (i < m_vmas.size() && m_vmas[i].end == old_end && m_vmas[i].start >= m_brk_start &&
+            m_vmas[i].kind == VmaKind::Anonymous) {
+            m_vmas[i].end = new_end; // grow the heap VMA in place
+        } else if (map_anonymous(old_end, new_end - old_end,
+                                 platform::ProtRead | platform::ProtWrite, "[heap]")
+                       .is_error()) {
+            return m_brk;
+        }
+    } else if (new_end < old_end) {
+        if (unmap(new_end, old_end - new_end).is_error()) return m_brk;
+    }
+    m_brk = requested;
+    return m_brk;
+}
+
+} // namespace wisp::mm
+
+namespace wisp {
+bool handle_user_page_fault(uint64_t address, bool write, bool exec, bool present) {
+    return mm::address_space().handle_fault(address, write, exec, present);
+}
+} // namespace wisp

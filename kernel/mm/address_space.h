@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The application's address space: the list of virtual memory areas (VMAs) and the page-fault
+// handler that populates them lazily.
+//
+//   0x0000'7fff'ffff'f000  stack top (randomized below this)
+//                          stack VMA (grows down), guard gap
+//   mmap base              mmap areas, allocated top-down
+//   ...
+//   brk                    heap VMA, after the program's highest segment (randomized gap)
+//   program segments       ET_EXEC at their addresses, PIE at a randomized base
+//   0x0000'0000'0001'0000  nothing below (page 0 never mapped)
+//
+// Image-backed VMAs map the image's own pages (zero copy) read-only; a write to a private
+// writable one copies the page first.
+#include <stdint.h>
+
+#include "lib/result.h"
+#include "lib/vector.h"
+#include "mm/heap.h"
+
+namespace wisp::mm {
+
+struct HeapAllocator {
+    static void* allocate(size_t bytes) { return kmalloc(bytes); }
+    static void free(void* p) { kfree(p); }
+};
+
+enum class VmaKind : uint8_t { Anonymous, Image };
+
+struct Vma {
+    uint64_t start, end; // page-aligned [start, end)
+    uint32_t prot;       // platform::Prot bits
+    VmaKind kind;
+    bool grows_down;     // the stack: fault-around goes downwards
+    uint64_t image_paddr; // Image: physical address backing `start`
+    uint64_t file_end;    // Image: vaddr where file bytes end; zero-filled beyond
+    const char* name;     // for /proc/self/maps: a path, "[stack]", "[heap]" or nullptr
+};
+
+inline constexpr uint64_t kUserEnd = 0x0000'8000'0000'0000;
+inline constexpr uint64_t kUserMin = 0x10000;
+
+class AddressSpace {
+public:
+    void set_image_range(uint64_t paddr, uint64_t size) {
+        m_image_start = paddr;
+        m_image_end = paddr + size;
+    }
+
+    Result<void> map_anonymous(uint64_t start, uint64_t length, uint32_t prot, const char* name,
+                               bool grows_down = false);
+    // Maps [start, start+length) backed by image bytes at image_paddr for the first file_bytes
+    // bytes, zero beyond. image_paddr must be page-aligned (EROFS noinline_data file data is).
+    Result<void> map_image(uint64_t start, uint64_t length, uint32_t prot, uint64_t image_paddr,
+                           uint64_t file_bytes, const char* name);
+    Result<void> unmap(uint64_t start, uint64_t length);
+    Result<void> protect(uint64_t start, uint64_t length, uint32_t prot);
+    // Drops the pages of [start, start+length) but keeps the areas: the next touch sees zeroes
+    // (anonymous) or the image's bytes again (MADV_DONTNEED).
+    void discard(uint64_t start, uint64_t length) { release_pages(start, start + length); }
+    // A free range of `length` bytes, highest first below the mmap base.
+    Result<uint64_t> find_free(uint64_t length) const;
+    bool is_free(uint64_t start, uint64_t length) const;
+
+    // Populates the page containing `address`; false when the access is not allowed.
+    bool handle_fault(uint64_t address, bool write, bool exec, bool present);
+    // Makes the pages of [start, start+length) present now (avoids one fault per page).
+    void populate(uint64_t start, uint64_t length, bool write);
+
+    void set_mmap_base(uint64_t base) { m_mmap_base = base; }
+    void set_brk_start(uint64_t start) { m_brk_start = m_brk = start; }
+    uint64_t brk(uint64_t requested);
+
+    const Vma* find(uint64_t address) const;
+    const Vector<Vma, HeapAllocator>& vmas() const { return m_vmas; }
+
+private:
+    Result<void> insert(const Vma& vma);
+    Result<void> split_at(uint64_t address);
+    void release_pages(uint64_t start, uint64_t end);
+    bool populate_page(Vma& vma, uint64_t page, bool write);
+    size_t index_of(uint64_t address) const; // first VMA with end > address
+    bool is_image_frame(uint64_t paddr) const {
+        return paddr >= m_image_start && paddr < m_image_end;
+    }
+
+    Vector<Vma, HeapAllocator> m_vmas; // sorted by start, non-overlapping
+    uint64_t m_image_start = 0, m_image_end = 0;
+    uint64_t m_mmap_base = 0x7f00'0000'0000;
+    uint64_t m_brk_start = 0, m_brk = 0;
+};
+
+// The one application's address space.
+AddressSpace& address_space();
+
+} // namespace wisp::mm

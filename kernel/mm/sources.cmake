@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: MIT
+list(APPEND WISP_PORTABLE_SOURCES ${CMAKE_CURRENT_LIST_DIR}/frames.cpp)
+list(APPEND WISP_KERNEL_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/heap.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/address_space.cpp)

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// What the arch layer calls in the core when the CPU enters the kernel.
+#include "arch/x86_64/trap_frame.h"
+
+namespace wisp {
+
+// A system call from user mode: number in rax, arguments in rdi rsi rdx r10 r8 r9; the result
+// goes to rax. Implemented by linux/.
+void handle_syscall(TrapFrame& frame);
+
+// A page fault on a user address (from user mode, or from the kernel inside a user copy).
+// Returns true when the fault was resolved (the access can be retried).
+bool handle_user_page_fault(uint64_t address, bool write, bool exec, bool present);
+
+enum class FaultKind { PageFault, InvalidOpcode, DivideError, GeneralProtection, Breakpoint,
+                       FloatingPoint, AlignmentCheck, Other };
+// An exception in user mode that was not resolved: deliver a signal (or terminate).
+void handle_user_exception(TrapFrame& frame, FaultKind kind, uint64_t address);
+
+} // namespace wisp
