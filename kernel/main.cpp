@@ -11,6 +11,7 @@
 #include "fs/erofs.h"
 #include "lib/log.h"
 #include "lib/random.h"
+#include "lib/timeline.h"
 #include "linux/boot_args.h"
 #include "linux/exec.h"
 #include "linux/process.h"
@@ -92,14 +93,14 @@ mm::FrameAllocator& mm::frames() {
 extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
     using namespace wisp;
     x86::cpu_init();
-    control("t.entry=%lu\nt.main=%lu\n", x86::boot_entry_tsc(), platform::cycles());
+    timeline::mark(timeline::Milestone::Entry, x86::boot_entry_tsc());
+    timeline::mark(timeline::Milestone::Main);
 
     const auto& info = *phys<abi::HvmStartInfo>(start_info_paddr);
     if (info.magic != abi::kHvmStartMagic) panic("bad PVH start info magic 0x%x", info.magic);
     init_memory(info);
-    control("t.memory=%lu\n", platform::cycles());
+    timeline::mark(timeline::Milestone::Memory);
     seed_random();
-    control("t.random=%lu\n", platform::cycles());
 
     if (info.nr_modules == 0) fail("wisp: %s", "no image: boot with the application image as the first module (initrd)");
     const auto& module = *phys<abi::HvmModlistEntry>(info.modlist_paddr);
@@ -108,12 +109,13 @@ extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
         {static_cast<const uint8_t*>(platform::phys_to_virt(module.paddr)), module.size}, &reason);
     if (image.is_error()) fail("wisp: the image is not a valid EROFS file system: %s", reason ? reason : "?");
 
-    control("t.image=%lu\n", platform::cycles());
+    timeline::mark(timeline::Milestone::Image);
     auto parsed = linux::parse_boot_args(image.value(), info.cmdline_paddr ? phys<char>(info.cmdline_paddr) : "");
     if (parsed.is_error()) fail("wisp: bad command line: %s", linux::describe_boot_args_error());
     linux::BootArgs* args = parsed.value();
     linux::process().strace = args->strace;
-    control("t.exec=%lu\n", platform::cycles());
+    if (args->timings) timeline::enable();
+    timeline::mark(timeline::Milestone::Exec);
 
     linux::ImageLocation location{&image.value(), module.paddr};
     auto failure = linux::exec_program(location, args->argv(), args->envp());

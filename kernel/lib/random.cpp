@@ -19,14 +19,15 @@ Csprng g_random;
 
 } // namespace
 
-void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3],
-                    uint32_t out[16]) {
+namespace {
+void chacha_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3],
+                  uint32_t out[16], int double_rounds) {
     uint32_t state[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574, key[0], key[1],
                           key[2],     key[3],     key[4],     key[5],     key[6], key[7],
                           counter,    nonce[0],   nonce[1],   nonce[2]};
     uint32_t x[16];
     memcpy(x, state, sizeof(x));
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < double_rounds; i++) {
         quarter_round(x, 0, 4, 8, 12);
         quarter_round(x, 1, 5, 9, 13);
         quarter_round(x, 2, 6, 10, 14);
@@ -38,29 +39,31 @@ void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonc
     }
     for (int i = 0; i < 16; i++) out[i] = x[i] + state[i];
 }
+} // namespace
+
+void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3],
+                    uint32_t out[16]) {
+    chacha_block(key, counter, nonce, out, 10);
+}
 
 void Csprng::seed(const uint8_t* material, size_t length) {
-    // Absorb 32 bytes at a time into the key, stirring with one block after each.
-    for (size_t offset = 0; offset < length; offset += 32) {
-        uint8_t chunk[32] = {};
-        memcpy(chunk, material + offset, length - offset < 32 ? length - offset : 32);
-        uint32_t words[8];
-        memcpy(words, chunk, sizeof(words));
-        for (int i = 0; i < 8; i++) m_key[i] ^= words[i];
-        refill();
-    }
+    // XOR the material into the key; the next refill stirs it (ChaCha is a PRF of the key).
+    auto* key = reinterpret_cast<uint8_t*>(m_key);
+    for (size_t i = 0; i < length; i++) key[i % sizeof(m_key)] ^= material[i];
     m_available = 0;
 }
 
 void Csprng::refill() {
+    // Two ChaCha8 blocks: the first 32 bytes become the next key (fast key erasure), the other
+    // 96 are output. Eight rounds, as Go's runtime generator: the kernel runs emulated here
+    // (DESIGN.md §8), and each double round costs ~150 instructions.
     static const uint32_t nonce[3] = {0, 0, 0};
-    uint32_t block[16];
-    chacha20_block(m_key, 0, nonce, block);
-    uint32_t block2[16];
-    chacha20_block(m_key, 1, nonce, block2);
-    memcpy(m_key, block, sizeof(m_key));                  // rekey: fast key erasure
-    memcpy(m_buffer, block + 8, 32);                      // output: the rest
-    memcpy(m_buffer + 32, block2, 32);
+    uint32_t blocks[32];
+    chacha_block(m_key, 0, nonce, blocks, 4);
+    chacha_block(m_key, 1, nonce, blocks + 16, 4);
+    memcpy(m_key, blocks, sizeof(m_key));
+    memcpy(m_buffer, blocks + 8, sizeof(m_buffer));
+    memset(blocks, 0, sizeof(blocks));
     m_available = sizeof(m_buffer);
 }
 

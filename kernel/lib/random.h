@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// The kernel's one CSPRNG: ChaCha20 (RFC 8439) in counter mode with fast key erasure — every
-// refill rekeys from the generator's own output, so past outputs cannot be recovered from the
-// state. Seeded from RDRAND/RDSEED or virtio-rng; used for AT_RANDOM, getrandom, ASLR, ISNs.
+// The kernel's one CSPRNG: ChaCha8 (the ChaCha20 block function of RFC 8439 with 8 rounds, as
+// Go's runtime uses) with fast key erasure — every refill rekeys from the generator's own output,
+// so past outputs cannot be recovered from the state. Seeded from RDRAND/RDSEED or virtio-rng; used for AT_RANDOM, getrandom, ASLR, ISNs.
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +22,7 @@ public:
 private:
     void refill();
     uint32_t m_key[8]{};
-    uint8_t m_buffer[64]{};
+    uint8_t m_buffer[96]{};
     size_t m_available = 0;
 };
 

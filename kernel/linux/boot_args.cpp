@@ -48,6 +48,8 @@ Result<BootArgs*> parse_boot_args(const fs::erofs::Image&, const char* boot_cmdl
             if (g_args.m_envc < BootArgs::kMaxEnv) g_args.m_envp[g_args.m_envc++] = t.substr(4);
         } else if (t == "strace") {
             g_args.strace = true;
+        } else if (t == "timings") {
+            g_args.timings = true;
         }
     }
     if (g_args.m_argc == 0) {

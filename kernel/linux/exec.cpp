@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "arch/x86_64/io.h"
-#include "lib/log.h"
+#include "lib/timeline.h"
 #include "lib/random.h"
 #include "linux/elf.h"
 #include "linux/initial_stack.h"
@@ -133,8 +133,7 @@ ExecFailure exec_program(const ImageLocation& loc, std::span<const std::string_v
                              : sizeof(process().exe_path) - 1;
     memcpy(process().exe_path, argv[0].data(), path_length);
     process().exe_path[path_length] = '\0';
-    process().app_start_tsc = platform::cycles();
-    control("t.app=%lu\n", process().app_start_tsc);
+    timeline::mark(timeline::Milestone::App);
     platform::enter_user(aux.entry, stack->rsp);
 }
 

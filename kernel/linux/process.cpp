@@ -4,13 +4,14 @@
 #include <wisp/abi/platform.h>
 
 #include "lib/log.h"
+#include "lib/timeline.h"
 #include "lib/print.h"
 #include "platform/platform.h"
 #include "platform/traps.h"
 
 namespace wisp::linux {
 namespace {
-Process g_process{{}, 0, 0, 0, 8ull << 20, false, 0};
+Process g_process{{}, 0, 0, 0, 8ull << 20, false};
 }
 
 Process& process() { return g_process; }
@@ -27,7 +28,9 @@ const char* signal_name(int signal) {
 
 void exit_process(int status) {
     uint32_t value = static_cast<uint32_t>(status) & 0xff;
-    control("t.exit=%lu\nexit=%u\n", platform::cycles(), value);
+    timeline::mark(timeline::Milestone::Exit);
+    timeline::emit();
+    control("exit=%u\n", value);
     platform::exit_vm(value);
 }
 

@@ -14,7 +14,6 @@ struct Process {
     uint64_t robust_list_len;
     uint64_t stack_limit;      // RLIMIT_STACK soft limit
     bool strace;               // --strace: print every syscall
-    uint64_t app_start_tsc;
 };
 
 Process& process();
