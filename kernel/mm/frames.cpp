@@ -15,7 +15,9 @@ void FrameAllocator::init(uint8_t* direct_map, std::span<const PhysRange> ram,
         // Split each RAM range around every reserved range it overlaps.
         PhysRange pieces[kMaxRanges];
         size_t count = 0;
-        pieces[count++] = {(r.start + kPageSize - 1) & ~(kPageSize - 1), r.end & ~(kPageSize - 1)};
+        // Physical page 0 is never handed out: 0 means "no frame" in this interface.
+        uint64_t start = r.start < kPageSize ? kPageSize : r.start;
+        pieces[count++] = {(start + kPageSize - 1) & ~(kPageSize - 1), r.end & ~(kPageSize - 1)};
         for (const PhysRange& hole : reserved) {
             uint64_t hs = hole.start & ~(kPageSize - 1);
             uint64_t he = (hole.end + kPageSize - 1) & ~(kPageSize - 1);
