@@ -74,7 +74,9 @@ TEST(FrameAllocator, ContiguousRunsComeFromFreshMemory) {
     a.init(mem.direct_map(), ram, {});
     EXPECT_EQ(a.allocate_contiguous(6), 8 * kPageSize);
     EXPECT_EQ(a.allocate_contiguous(3), 0u);
+    EXPECT_EQ(a.allocate_contiguous(2), kPageSize); // first fit
     EXPECT_EQ(a.allocate_contiguous(2), 14 * kPageSize);
+    EXPECT_EQ(a.allocate_contiguous(1), 0u);
 }
 
 } // namespace
