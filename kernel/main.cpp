@@ -7,7 +7,6 @@
 #include <wisp/abi/platform.h>
 #include <wisp/abi/pvh.h>
 
-#include "arch/x86_64/cpu.h"
 #include "fs/erofs.h"
 #include "lib/log.h"
 #include "lib/random.h"
@@ -19,6 +18,8 @@
 #include "platform/platform.h"
 
 extern "C" char __kernel_end[];
+extern "C" void (*__init_array_start[])();
+extern "C" void (*__init_array_end[])();
 
 namespace wisp {
 namespace {
@@ -72,6 +73,10 @@ void init_memory(const HvmStartInfo& info) {
     platform::set_page_table_frames({[] { return mm::frames().allocate_zeroed(); }});
 }
 
+void run_global_constructors() {
+    for (auto* ctor = __init_array_start; ctor != __init_array_end; ctor++) (*ctor)();
+}
+
 void seed_random() {
     uint64_t material[5];
     bool hardware = true;
@@ -92,8 +97,9 @@ mm::FrameAllocator& mm::frames() {
 
 extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
     using namespace wisp;
-    x86::cpu_init();
-    timeline::mark(timeline::Milestone::Entry, x86::boot_entry_tsc());
+    platform::init_cpu();
+    timeline::mark(timeline::Milestone::Entry, platform::boot_entry_cycles());
+    run_global_constructors();
     timeline::mark(timeline::Milestone::Main);
 
     const auto& info = *phys<abi::HvmStartInfo>(start_info_paddr);
@@ -115,6 +121,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
     linux::BootArgs* args = parsed.value();
     linux::process().strace = args->strace;
     if (args->timings) timeline::enable();
+    if (args->test_panic) panic("requested by the test.panic option");
     timeline::mark(timeline::Milestone::Exec);
 
     linux::ImageLocation location{&image.value(), module.paddr};

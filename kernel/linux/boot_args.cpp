@@ -50,6 +50,8 @@ Result<BootArgs*> parse_boot_args(const fs::erofs::Image&, const char* boot_cmdl
             g_args.strace = true;
         } else if (t == "timings") {
             g_args.timings = true;
+        } else if (t == "test.panic") {
+            g_args.test_panic = true;
         }
     }
     if (g_args.m_argc == 0) {

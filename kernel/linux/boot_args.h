@@ -16,7 +16,8 @@ public:
     std::span<const std::string_view> argv() const { return {m_argv, m_argc}; }
     std::span<const std::string_view> envp() const { return {m_envp, m_envc}; }
     bool strace = false;
-    bool timings = false; // send boot milestones to the host
+    bool timings = false;    // send boot milestones to the host
+    bool test_panic = false; // panic on purpose (tests of the panic path)
 
     static constexpr size_t kMaxArgs = 1024;
     static constexpr size_t kMaxEnv = 1024;

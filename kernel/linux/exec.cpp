@@ -5,7 +5,6 @@
 
 #include <string.h>
 
-#include "arch/x86_64/io.h"
 #include "lib/timeline.h"
 #include "lib/random.h"
 #include "linux/elf.h"
@@ -120,7 +119,7 @@ ExecFailure exec_program(const ImageLocation& loc, std::span<const std::string_v
     if (auto phdr = file->program_headers_vaddr()) aux.phdr = *phdr + bias.value();
     aux.phnum = file->program_header_count();
     aux.entry = file->entry() + bias.value();
-    aux.hwcap = x86::cpuid(1).edx;
+    aux.hwcap = platform::hwcap();
     random().fill(aux.random.data(), aux.random.size());
     aux.execfn = argv[0];
     auto stack = elf::build_initial_stack(

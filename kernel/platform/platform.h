@@ -10,6 +10,14 @@
 
 namespace wisp::platform {
 
+// ---- boot ----
+// Descriptor tables, traps, system-call entry, CPU features. First thing at boot.
+void init_cpu();
+// The cycle counter at the kernel's first instruction.
+uint64_t boot_entry_cycles();
+// AT_HWCAP for the application: on x86, CPUID.1:EDX as the guest sees it.
+uint64_t hwcap();
+
 // ---- output and exit ----
 // Output channels to the host (abi/platform.h): the app's stdout, its stderr plus kernel
 // messages, and the control channel of `key=value` records.

@@ -23,6 +23,8 @@ void exit_vm(uint32_t value) {
 
 uint64_t cycles() { return x86::rdtsc(); }
 
+uint64_t hwcap() { return x86::cpuid(1).edx; }
+
 bool hardware_random(uint64_t& out) {
     static int have = -1;
     if (have < 0) have = (x86::cpuid(1).ecx >> 30) & 1;
@@ -62,6 +64,9 @@ extern "C" long copy_user_string(char* dest, const char* src, size_t capacity);
 extern "C" [[noreturn]] void enter_user_frame(wisp::TrapFrame* frame);
 
 namespace wisp::platform {
+
+void init_cpu() { x86::cpu_init(); }
+uint64_t boot_entry_cycles() { return x86::boot_entry_tsc(); }
 
 void set_user_tls(uint64_t fs_base) {
     x86::this_cpu().user_fs = fs_base;
