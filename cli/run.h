@@ -32,20 +32,6 @@ struct BuildOptions {
     std::vector<std::pair<std::string, std::string>> files;
 };
 
-// What goes on the kernel command line: options, then `--`, then argv (argv empty: no `--`,
-// the image's own default argv applies).
-struct BootArgs {
-    std::vector<std::string> options;
-    std::vector<std::string> argv;
-};
-
-// Boot arguments for running `program` (an absolute host path, packed at the same path in the
-// image): the default environment merged with -e, --strace, argv = program + args.
-BootArgs boot_args_for_program(const RunOptions& options, const std::string& program);
-// Boot arguments for an existing image: only what the user overrides. ARGS, when given,
-// replace the image's whole default argv (argv[0] included), like `docker run IMAGE CMD...`.
-BootArgs boot_args_for_image(const RunOptions& options);
-
 // The kernel next to the running executable (/proc/self/exe's directory)/wisp-kernel.
 std::string default_kernel_path();
 
