@@ -7,10 +7,11 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <string_view>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <vector>
 
+#include "linux/elf.h"
 #include "vmm.h"
 
 namespace wisp::cli {
@@ -97,17 +98,18 @@ void check_program(const std::string& path, const std::string& shown) {
     if (!(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
         throw UserError(shown + ": is not executable (chmod +x " + shown + ")");
 
-    if (header.e_phentsize != sizeof(Elf64_Phdr) || header.e_phnum == 0)
-        throw UserError(shown + ": is a damaged ELF (no usable program headers)");
-    std::vector<Elf64_Phdr> phdrs(header.e_phnum);
-    size_t table_size = phdrs.size() * sizeof(Elf64_Phdr);
-    if (read_at(file.fd, phdrs.data(), table_size, static_cast<off_t>(header.e_phoff)) != table_size)
-        throw UserError(shown + ": is a damaged ELF (program headers past the end of the file)");
-    for (const Elf64_Phdr& ph : phdrs) {
-        if (ph.p_type == PT_INTERP)
-            throw UserError(shown + ": dynamically linked executables are not supported yet "
-                                    "(build it with -static)");
-    }
+    // The full validation the kernel's loader will do (kernel/linux/elf.h), on the host.
+    size_t size = static_cast<size_t>(st.st_size);
+    void* bytes = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, file.fd, 0);
+    if (bytes == MAP_FAILED) throw UserError(shown + ": cannot read it: " + strerror(errno));
+    elf::ElfProblem why = elf::ElfProblem::None;
+    auto parsed = elf::ElfFile::parse({static_cast<const uint8_t*>(bytes), size}, &why);
+    bool dynamic = !parsed.is_error() && parsed.value().has_interpreter();
+    munmap(bytes, size);
+    if (parsed.is_error()) throw UserError(shown + ": cannot be run: " + elf::describe(why));
+    if (dynamic)
+        throw UserError(shown + ": dynamically linked executables are not supported yet "
+                                "(build it with -static)");
 }
 
 } // namespace wisp::cli
