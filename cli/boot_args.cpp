@@ -11,6 +11,8 @@ void add_flags(const RunOptions& options, BootArgs& boot) {
     if (options.strace) boot.options.push_back("strace");
     // The kernel records its boot milestones only when asked (kernel/lib/timeline.h).
     if (options.timings) boot.options.push_back("timings");
+    boot.options.insert(boot.options.end(), options.kernel_options.begin(),
+                        options.kernel_options.end());
 }
 
 } // namespace

@@ -11,7 +11,7 @@
 namespace wisp::cli {
 
 struct BootArgs {
-    std::vector<std::string> options; // env=KEY=VAL..., strace, timings
+    std::vector<std::string> options; // env=KEY=VAL..., strace, timings, --kernel-option
     std::vector<std::string> argv;    // empty: no `--`, the image's default argv applies
 };
 

@@ -22,6 +22,7 @@ struct RunOptions {
     bool timings = false;
     bool strace = false;
     std::string kernel_path;             // empty: wisp-kernel next to the wisp executable
+    std::vector<std::string> kernel_options; // extra kernel options (--kernel-option), verbatim
 };
 
 struct BuildOptions {

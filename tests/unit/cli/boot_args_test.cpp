@@ -20,9 +20,10 @@ TEST(BootArgs, Flags) {
     RunOptions options;
     options.strace = true;
     options.timings = true;
+    options.kernel_options = {"test.panic"};
     BootArgs boot = boot_args_for_program(options, "/app");
     EXPECT_EQ(boot.options, (Strings{"env=PATH=/usr/local/bin:/usr/bin:/bin", "env=HOME=/",
-                                     "strace", "timings"}));
+                                     "strace", "timings", "test.panic"}));
     EXPECT_EQ(boot.argv, (Strings{"/app"}));
 }
 
