@@ -2,7 +2,9 @@
 #include "timings.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <x86intrin.h>
 
 namespace wisp::cli {
 
@@ -19,6 +21,17 @@ std::vector<TimingRow> guest_milestone_rows(const std::vector<Milestone>& milest
         rows.push_back({m.name, ticks / static_cast<double>(tsc_khz)});
     }
     return rows;
+}
+
+uint64_t measure_host_tsc_khz() {
+    using Clock = std::chrono::steady_clock;
+    auto start = Clock::now();
+    uint64_t tsc_start = __rdtsc();
+    while (Clock::now() - start < std::chrono::milliseconds(5)) {
+    }
+    uint64_t tsc_end = __rdtsc();
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+    return ns > 0 ? (tsc_end - tsc_start) * 1'000'000 / static_cast<uint64_t>(ns) : 0;
 }
 
 namespace {

@@ -21,6 +21,11 @@ struct TimingRow {
 std::vector<TimingRow> guest_milestone_rows(const std::vector<Milestone>& milestones,
                                             uint64_t tsc_khz);
 
+// The host's TSC frequency, measured against CLOCK_MONOTONIC over a few milliseconds. Under
+// KVM the guest's TSC ticks at the host's rate, so this converts QEMU guests' milestones (the
+// wisp monitor asks KVM instead: VmResult::tsc_khz).
+uint64_t measure_host_tsc_khz();
+
 // The table: host steps with their duration (from the previous row) and the time since
 // `wisp` started, the total, then the guest milestones. Each number in ms with 2 decimals.
 std::string format_timings(const std::vector<TimingRow>& host, double total_ms,

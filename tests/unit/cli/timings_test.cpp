@@ -47,3 +47,9 @@ TEST(FormatTimings, NoGuestSection) {
                      "  host                           step         at\n"
                      "  total                                     0.00\n");
 }
+
+TEST(HostTsc, PlausibleFrequency) {
+    uint64_t khz = measure_host_tsc_khz();
+    EXPECT_GT(khz, 100'000u);     // > 100 MHz
+    EXPECT_LT(khz, 10'000'000u);  // < 10 GHz
+}
