@@ -523,7 +523,7 @@ Result<Inode> Image::resolve(std::string_view path, bool follow_final_symlink) c
         size_t length = 0; // (a loop, not find(): the kernel has no memchr)
         while (length < text.size() && text[length] != '/')
             length++;
-        const std::string_view component = text.substr(0, length);
+        const std::string_view component(text.data(), length);
         text.remove_prefix(length);
 
         // Final component: nothing but slashes left here and in every level below.
