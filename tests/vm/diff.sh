@@ -53,9 +53,10 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# Native: what Linux does. The shell reports a death by signal N as 128+N, like wisp run.
-env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/ "${env_vars[@]}" "$program" "${args[@]}" \
-    <"$stdin" >"$work/native.out" 2>"$work/native.err"
+# Native: what Linux does. The shell reports a death by signal N as 128+N, like wisp run (the
+# outer redirection silences bash's own "Segmentation fault" line).
+{ env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/ "${env_vars[@]}" "$program" "${args[@]}" \
+    <"$stdin" >"$work/native.out" 2>"$work/native.err"; } 2>/dev/null
 native_status=$?
 
 wisp_args=(run --hypervisor "$hypervisor")
