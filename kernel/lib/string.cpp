@@ -72,3 +72,10 @@ extern "C" char* strcpy(char* dest, const char* src) {
     }
     return dest;
 }
+
+extern "C" void* memchr(const void* s, int c, size_t n) {
+    auto* p = static_cast<const unsigned char*>(s);
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == static_cast<unsigned char>(c)) return const_cast<unsigned char*>(p + i);
+    return nullptr;
+}

@@ -3,62 +3,95 @@
 
 #include <string.h>
 
+#include "lib/cmdline.h"
+
 namespace wisp::linux {
 namespace {
+
+constexpr size_t kMaxLine = 64 * 1024;
+constexpr size_t kMaxTokens = 4096;
+
 const char* g_error = "";
 BootArgs g_args;
+// Storage the argv and environment views point into, for the whole run.
+char g_image_line[kMaxLine];
+char g_image_storage[kMaxLine];
+char g_boot_storage[kMaxLine];
+std::string_view g_image_tokens[kMaxTokens];
+std::string_view g_boot_tokens[kMaxTokens];
+std::string_view g_merged_tokens[2 * kMaxTokens];
 
-// FIXME: temporary whitespace tokenizer until lib/cmdline lands.
-size_t split(char* text, std::string_view* out, size_t max) {
-    size_t n = 0;
-    char* p = text;
-    while (*p != '\0' && n < max) {
-        while (*p == ' ') p++;
-        if (*p == '\0') break;
-        char* start = p;
-        while (*p != '\0' && *p != ' ') p++;
-        out[n++] = std::string_view(start, p - start);
+Result<cmdline::Cmdline> image_cmdline(const fs::erofs::Image& image) {
+    auto inode = image.resolve("/.wisp/cmdline", true);
+    if (inode.is_error()) return cmdline::Cmdline{}; // no default command line
+    if (inode->size >= kMaxLine) {
+        g_error = "/.wisp/cmdline is too long";
+        return Errno::TOOBIG;
     }
-    return n;
+    size_t n = TRY(image.read(inode.value(),
+                              0, std::span<uint8_t>(reinterpret_cast<uint8_t*>(g_image_line), inode->size)));
+    auto parsed = cmdline::Cmdline::parse({g_image_line, n}, g_image_storage, g_image_tokens);
+    if (parsed.is_error()) g_error = "bad /.wisp/cmdline in the image";
+    return parsed;
 }
-char g_storage[8192];
-std::string_view g_tokens[2048];
+
+// KEY=VAL for a later KEY replaces the earlier one, so `wisp run -e` overrides the image.
+void add_env(BootArgs& args, std::string_view entry, std::string_view* envp, size_t& envc) {
+    size_t eq = entry.find('=');
+    std::string_view key = entry.substr(0, eq == std::string_view::npos ? entry.size() : eq + 1);
+    for (size_t i = 0; i < envc; i++) {
+        if (envp[i].substr(0, key.size()) == key) {
+            envp[i] = entry;
+            return;
+        }
+    }
+    if (envc < BootArgs::kMaxEnv) envp[envc++] = entry;
+    (void)args;
+}
+
 } // namespace
 
 const char* describe_boot_args_error() { return g_error; }
 
-Result<BootArgs*> parse_boot_args(const fs::erofs::Image&, const char* boot_cmdline) {
-    size_t len = strlen(boot_cmdline);
-    if (len >= sizeof(g_storage)) {
-        g_error = "too long";
+Result<BootArgs*> parse_boot_args(const fs::erofs::Image& image, const char* boot_line) {
+    cmdline::Cmdline from_image = TRY(image_cmdline(image));
+    size_t length = strlen(boot_line);
+    if (length >= kMaxLine) {
+        g_error = "the boot command line is too long";
         return Errno::TOOBIG;
     }
-    memcpy(g_storage, boot_cmdline, len + 1);
-    size_t n = split(g_storage, g_tokens, 2048);
-    bool in_argv = false;
-    for (size_t i = 0; i < n; i++) {
-        std::string_view t = g_tokens[i];
-        if (!in_argv && t == "--") {
-            in_argv = true;
-            continue;
-        }
-        if (in_argv) {
-            if (g_args.m_argc < BootArgs::kMaxArgs) g_args.m_argv[g_args.m_argc++] = t;
-        } else if (t.substr(0, 4) == "env=") {
-            if (g_args.m_envc < BootArgs::kMaxEnv) g_args.m_envp[g_args.m_envc++] = t.substr(4);
-        } else if (t == "strace") {
-            g_args.strace = true;
-        } else if (t == "timings") {
-            g_args.timings = true;
-        } else if (t == "test.panic") {
-            g_args.test_panic = true;
-        }
+    auto from_boot = cmdline::Cmdline::parse({boot_line, length}, g_boot_storage, g_boot_tokens);
+    if (from_boot.is_error()) {
+        g_error = "bad quoting in the boot command line";
+        return from_boot.error();
     }
-    if (g_args.m_argc == 0) {
-        g_error = "no program";
+    auto merged = cmdline::merge(from_image, from_boot.value(), g_merged_tokens);
+    if (merged.is_error()) {
+        g_error = "too many arguments";
+        return merged.error();
+    }
+
+    BootArgs& args = g_args;
+    for (std::string_view token : merged->options()) {
+        cmdline::Option option = cmdline::split_option(token);
+        if (option.key == "env" && option.has_value) add_env(args, option.value, args.m_envp, args.m_envc);
+        else if (option.key == "strace") args.strace = true;
+        else if (option.key == "timings") args.timings = true;
+        else if (option.key == "test.panic") args.test_panic = true;
+        // Anything else is for other layers or hypervisors (virtio_mmio.device=...).
+    }
+    for (std::string_view arg : merged->argv()) {
+        if (args.m_argc == BootArgs::kMaxArgs) {
+            g_error = "too many arguments";
+            return Errno::TOOBIG;
+        }
+        args.m_argv[args.m_argc++] = arg;
+    }
+    if (args.m_argc == 0) {
+        g_error = "no program: neither the image nor the boot command line names one";
         return Errno::INVAL;
     }
-    return &g_args;
+    return &args;
 }
 
 } // namespace wisp::linux
