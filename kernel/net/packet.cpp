@@ -117,6 +117,17 @@ Packet PacketQueue::pop_front() {
     return Packet(b);
 }
 
+void PacketQueue::trim_front_packet(size_t n) {
+    PacketBuffer* next = m_head->queue_next;
+    bool was_tail = m_head == m_tail;
+    Packet p(m_head);
+    p.trim_front(n);
+    PacketBuffer* b = p.release();
+    b->queue_next = next;
+    m_head = b;
+    if (was_tail) m_tail = b;
+}
+
 void PacketQueue::clear() {
     while (!empty()) pop_front();
 }

@@ -139,6 +139,8 @@ public:
     PacketBuffer* back() const { return m_tail; }
     void push_back(Packet&& p);
     Packet pop_front();
+    // Drops n bytes from the front packet, which must hold more than n bytes.
+    void trim_front_packet(size_t n);
     void clear();
 
 private:

@@ -207,7 +207,14 @@ public:
     uint32_t m_dupacks = 0;
     bool m_in_recovery = false;
     bool m_fin_queued = false;     // user asked to close the send side: FIN after the data
+    bool m_fin_sent = false;
+    Seq m_fin_seq;                 // sequence number of our FIN, once sent
     bool m_fin_received = false;
+    bool m_passive = false;        // created by a listener for an incoming SYN
+    uint8_t m_quickack = 0;        // segments still to ACK immediately (connection start)
+    bool m_has_soft_error = false; // an ICMP error seen while connected (RFC 1122 §4.2.3.9)
+    Errno m_soft_error{};
+    ListLink<TcpSocket> m_doomed_link; // closed and released: freed when the stack call ends
     uint64_t m_last_send_us = 0;
 
     // Data.
@@ -305,6 +312,17 @@ public:
     void cleanup_receive_window(TcpSocket& s);
     void abort_children(TcpSocket& listener);
     bool challenge_ack_allowed();
+    // Frees sockets that are closed and released by the user (at the end of a stack call,
+    // so no protocol code still holds a pointer to them).
+    void reap();
+    Seq send_buffer_start(const TcpSocket& s) const {
+        return s.m_snd_una == s.m_iss ? s.m_iss + 1 : s.m_snd_una;
+    }
+    uint64_t current_rto(const TcpSocket& s) const;
+    Seq lost_boundary(const TcpSocket& s) const;
+    bool next_hole(const TcpSocket& s, Seq& start, uint32_t& length) const;
+    // Resends [start, start + max_length) clipped to the data, plus the FIN if it follows.
+    bool retransmit_range(TcpSocket& s, Seq start, uint32_t max_length);
 
     static void on_rtx_timer(void* owner, uint64_t now);
     static void on_delack_timer(void* owner, uint64_t now);
@@ -351,6 +369,7 @@ private:
     uint32_t m_ephemeral_next = 0;
     uint64_t m_challenge_window_start_us = 0;
     uint32_t m_challenge_count = 0;
+    IntrusiveList<TcpSocket, &TcpSocket::m_doomed_link> m_doomed;
 
     friend class Stack;
     friend class TcpSocket;

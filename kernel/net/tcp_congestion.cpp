@@ -4,11 +4,12 @@
 namespace wisp::net {
 
 uint64_t integer_cube_root(uint64_t x) {
-    // Bitwise: decide the result one bit at a time from the top (2^21 ^ 3 > 2^63).
+    // Bitwise: decide the result one bit at a time from the top (the root of a 64-bit
+    // value has at most 22 bits). c^3 <= x is tested as c*c <= x/c to avoid overflow.
     uint64_t r = 0;
     for (int bit = 21; bit >= 0; bit--) {
         uint64_t candidate = r | (uint64_t(1) << bit);
-        if (candidate * candidate * candidate <= x) r = candidate;
+        if (candidate * candidate <= x / candidate) r = candidate;
     }
     return r;
 }
