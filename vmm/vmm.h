@@ -18,9 +18,9 @@ struct UserError : std::runtime_error {
 };
 
 struct VmConfig {
-    std::string kernel_path;  // the wisp kernel ELF (PVH)
-    std::string image_path;   // EROFS image, passed as the first PVH module; may be empty
-    std::string cmdline;      // kernel command line (kernel options -- argv)
+    std::string kernel_path; // the wisp kernel ELF (PVH)
+    std::string image_path;  // EROFS image, passed as the first PVH module; may be empty
+    std::string cmdline;     // kernel command line (kernel options -- argv)
     uint64_t memory_bytes = 256ull << 20;
     int cpus = 1;
     // Application output: COM1 (stdout) and COM2 (stderr + kernel messages) are written here.
@@ -30,13 +30,14 @@ struct VmConfig {
 };
 
 struct VmResult {
-    uint32_t exit_value = 0;  // what the guest wrote to the debug-exit port (abi/platform.h)
-    bool exited = false;      // false: the guest died (triple fault, emulation failure...)
+    uint32_t exit_value = 0; // what the guest wrote to the debug-exit port (abi/platform.h)
+    bool exited = false;     // false: the guest died (triple fault, emulation failure...)
+    std::string crash;       // when it died: the headline of the diagnosis (no newline)
     std::map<std::string, std::string> control; // control-channel records, last value wins
     // Host-side timings, nanoseconds from run_vm() entry.
     uint64_t ns_vm_created = 0, ns_kernel_loaded = 0, ns_first_entry = 0, ns_exit = 0,
              ns_teardown = 0;
-    uint64_t tsc_khz = 0;     // guest TSC frequency (KVM_GET_TSC_KHZ), for guest milestones
+    uint64_t tsc_khz = 0; // guest TSC frequency (KVM_GET_TSC_KHZ), for guest milestones
 };
 
 // Creates the VM, loads the kernel and image, runs until the guest exits or dies, tears down.

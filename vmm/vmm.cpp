@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+// run_vm: one VM from creation to teardown. The order of the setup steps matters here:
+// every memory slot is created before KVM_CREATE_IRQCHIP, because any slot change after it
+// costs milliseconds on this host (DESIGN.md §8), and slots never change while the guest runs.
+#include "vmm.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <wisp/abi/platform.h>
+
+#include "boot/elf_loader.h"
+#include "boot/pvh.h"
+#include "boot/symbols.h"
+#include "devices/port_bus.h"
+#include "kvm/cpu_probe.h"
+#include "kvm/crash_report.h"
+#include "kvm/guest_memory.h"
+#include "kvm/handles.h"
+#include "kvm/vcpu.h"
+#include "kvm/vm.h"
+
+namespace wisp::vmm {
+namespace {
+
+// KVM's VMX backend needs three pages for a real-mode TSS and one for an identity-mapped page
+// table, in guest-physical space that is not RAM: the top of the 3-4 GiB MMIO gap, where QEMU
+// puts them too.
+constexpr uint64_t kIdentityMapGpa = 0xfffb'c000;
+constexpr uint64_t kTssGpa = 0xfffb'd000;
+static_assert(kIdentityMapGpa >= abi::kMmioGapStart && kTssGpa + 3 * 0x1000 <= abi::kImageGpa);
+
+constexpr uint32_t kRamSlot = 0;
+constexpr uint32_t kImageSlot = 1;
+constexpr uint64_t kPageSize = 0x1000;
+
+uint64_t now_ns() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+uint64_t page_align_up(uint64_t value) {
+    return (value + kPageSize - 1) & ~(kPageSize - 1);
+}
+
+std::string mib(uint64_t bytes) {
+    return std::to_string(bytes >> 20) + " MiB";
+}
+
+void write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return; // the reader went away; the guest keeps running
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+}
+
+// The image file, mapped read-only and private: guest reads come straight from the host page
+// cache, shared by every instance of the same image.
+Mapping map_image(const std::string& path, uint64_t& file_size) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw UserError("wisp: image " + path + " cannot be opened: " + std::strerror(errno));
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+        throw UserError("wisp: image " + path + " is not a regular file");
+    file_size = static_cast<uint64_t>(st.st_size);
+    if (file_size == 0) throw UserError("wisp: image " + path + " is empty: rebuild it");
+    if (file_size > abi::kMaxImageSize)
+        throw UserError("wisp: image " + path + " is " + mib(file_size) + ", the limit is " +
+                        mib(abi::kMaxImageSize) + ": leave large files out of the image");
+    uint64_t size = page_align_up(file_size);
+    void* base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+    if (base == MAP_FAILED)
+        throw UserError("wisp: image " + path + " cannot be mapped: " + std::strerror(errno));
+    return Mapping(base, size);
+}
+
+// Everything a running VM owns. Members are destroyed in reverse order: vCPU, VM, then the
+// memory KVM referenced.
+struct Machine {
+    Mapping ram;
+    Mapping image;
+    std::optional<Vm> vm;
+    std::optional<Vcpu> vcpu;
+};
+
+const char* internal_error_name(uint32_t suberror) {
+    switch (suberror) {
+    case KVM_INTERNAL_ERROR_EMULATION:
+        return "emulation failure (instruction KVM cannot emulate)";
+    case KVM_INTERNAL_ERROR_SIMUL_EX:
+        return "internal error: exception while delivering an exception";
+    case KVM_INTERNAL_ERROR_DELIVERY_EV:
+        return "internal error: event delivery failed";
+    default:
+        return nullptr;
+    }
+}
+
+} // namespace
+
+VmResult run_vm(const VmConfig& config) {
+    const uint64_t start = now_ns();
+    auto elapsed = [start] { return now_ns() - start; };
+    VmResult result;
+
+    if (config.cpus != 1)
+        throw UserError("wisp: " + std::to_string(config.cpus) +
+                        " vCPUs requested, the wisp monitor runs 1 for now: use -c 1");
+    const uint64_t ram_size = page_align_up(config.memory_bytes);
+    if (ram_size > abi::kMmioGapStart)
+        throw UserError("wisp: memory size " + mib(config.memory_bytes) +
+                        " is above the limit of " + mib(abi::kMmioGapStart) +
+                        " (guest RAM ends where the MMIO gap starts): "
+                        "lower -m");
+    if (ram_size <= kHighRamStart)
+        throw UserError("wisp: memory size must be more than 1 MiB: raise -m");
+
+    Kvm kvm = Kvm::open();
+    const CpuProbe& probe = host_cpu_probe(kvm);
+
+    Machine machine;
+    uint64_t image_file_size = 0;
+    if (!config.image_path.empty()) machine.image = map_image(config.image_path, image_file_size);
+
+    void* ram = ::mmap(nullptr, ram_size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (ram == MAP_FAILED)
+        throw UserError("wisp: cannot reserve " + mib(ram_size) +
+                        " of guest memory: " + std::strerror(errno) + ": lower -m");
+    machine.ram = Mapping(ram, ram_size);
+    GuestMemory memory(machine.ram.data(), ram_size);
+
+    machine.vm.emplace(kvm);
+    Vm& vm = *machine.vm;
+    vm.set_tss_and_identity_map(kTssGpa, kIdentityMapGpa);
+    vm.set_memory(kRamSlot, 0, machine.ram.data(), ram_size, false);
+    if (machine.image)
+        vm.set_memory(kImageSlot, abi::kImageGpa, machine.image.data(), machine.image.size(), true);
+    vm.create_irqchip(); // after the last slot change, see the top of this file
+    machine.vcpu.emplace(kvm, vm, 0);
+    Vcpu& vcpu = *machine.vcpu;
+    std::vector<kvm_cpuid_entry2> cpuid = probe.supported_cpuid;
+    filter_cpuid(cpuid, probe);
+    vcpu.set_cpuid(cpuid);
+    result.ns_vm_created = elapsed();
+
+    LoadedKernel kernel = load_kernel(config.kernel_path, memory);
+    std::optional<PvhModule> module;
+    if (machine.image) module = PvhModule{abi::kImageGpa, image_file_size};
+    uint64_t start_info = write_start_info(memory, config.cmdline, module);
+    kvm_sregs sregs = vcpu.sregs();
+    kvm_regs regs{};
+    set_pvh_entry_state(regs, sregs, kernel.pvh_entry, start_info);
+    vcpu.set_sregs(sregs);
+    vcpu.set_regs(regs);
+    result.tsc_khz = vcpu.tsc_khz();
+    result.ns_kernel_loaded = elapsed();
+
+    OutputSink to_stdout = config.on_stdout;
+    if (!to_stdout) to_stdout = [](std::string_view s) { write_all(1, s); };
+    OutputSink to_stderr = config.on_stderr;
+    if (!to_stderr) to_stderr = [](std::string_view s) { write_all(2, s); };
+    PortBus ports(to_stdout, to_stderr);
+
+    // The guest is dead: diagnose it on stderr and stop.
+    auto die = [&](const std::string& what) {
+        kvm_regs regs_now = vcpu.regs();
+        kvm_sregs sregs_now = vcpu.sregs();
+        KernelSymbols symbols = KernelSymbols::load(config.kernel_path);
+        std::string report = crash_report(what, regs_now, sregs_now, memory, symbols);
+        result.crash = report.substr(0, report.find('\n'));
+        to_stderr(report);
+    };
+
+    result.ns_first_entry = elapsed();
+    for (bool running = true; running;) {
+        uint32_t reason = vcpu.enter();
+        kvm_run* run = vcpu.run();
+        switch (reason) {
+        case KVM_EXIT_IO: {
+            std::optional<PioAccess> access = decode_pio(run, vcpu.run_size());
+            if (!access) {
+                die("port I/O exit with data outside the kvm_run page");
+                running = false;
+                break;
+            }
+            ports.handle(*access);
+            if (ports.exit_value()) {
+                result.exited = true;
+                result.exit_value = *ports.exit_value();
+                running = false;
+            }
+            break;
+        }
+        case KVM_EXIT_INTR:
+            break; // a host signal; its handler has run
+        case KVM_EXIT_HLT:
+            die("hlt with no way to wake up");
+            running = false;
+            break;
+        case KVM_EXIT_MMIO: {
+            // KVM has already stepped past a write (its data is in run->mmio), not past a read.
+            char what[160];
+            std::snprintf(what, sizeof what,
+                          "%u-byte %s of unmapped guest-physical address 0x%llx%s", run->mmio.len,
+                          run->mmio.is_write ? "write" : "read",
+                          static_cast<unsigned long long>(run->mmio.phys_addr),
+                          run->mmio.is_write ? " by the instruction before" : "");
+            die(what);
+            running = false;
+            break;
+        }
+        case KVM_EXIT_SHUTDOWN:
+            die("triple fault");
+            running = false;
+            break;
+        case KVM_EXIT_INTERNAL_ERROR: {
+            const char* name = internal_error_name(run->internal.suberror);
+            die(name ? name : "KVM internal error " + std::to_string(run->internal.suberror));
+            running = false;
+            break;
+        }
+        case KVM_EXIT_FAIL_ENTRY: {
+            char what[96];
+            std::snprintf(
+                what, sizeof what, "VM entry failed (hardware reason 0x%llx)",
+                static_cast<unsigned long long>(run->fail_entry.hardware_entry_failure_reason));
+            die(what);
+            running = false;
+            break;
+        }
+        default:
+            die("unexpected KVM exit " + std::to_string(reason));
+            running = false;
+            break;
+        }
+    }
+    result.ns_exit = elapsed();
+    result.control = ports.control().take_records();
+
+    machine.vcpu.reset();
+    machine.vm.reset();
+    machine.ram.reset();
+    machine.image.reset();
+    result.ns_teardown = elapsed();
+    return result;
+}
+
+} // namespace wisp::vmm
