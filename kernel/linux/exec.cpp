@@ -85,6 +85,8 @@ ExecFailure exec_program(const ImageLocation& loc, std::span<const std::string_v
                 file_bytes = page_up(file_bytes) < m.length ? page_up(file_bytes) : m.length;
             r = as.map_image(m.vaddr, m.length, m.prot, file_paddr + m.file_offset, file_bytes,
                              argv[0].data());
+            // Text and read-only data: present now, straight from the image.
+            if (!r.is_error() && !(m.prot & elf::kProtWrite)) r = as.map_image_pages_now(m.vaddr);
         }
         if (r.is_error()) return {r.error(), "out of memory mapping the program"};
         if (m.end() > highest) highest = m.end();

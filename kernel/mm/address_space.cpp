@@ -201,6 +201,15 @@ bool AddressSpace::handle_fault(uint64_t address, bool write, bool exec, bool pr
     return true;
 }
 
+Result<void> AddressSpace::map_image_pages_now(uint64_t start) {
+    size_t i = index_of(start);
+    if (i == m_vmas.size() || m_vmas[i].start > start) return Errno::INVAL;
+    const Vma& v = m_vmas[i];
+    if (v.kind != VmaKind::Image || (v.prot & platform::ProtWrite)) return Errno::INVAL;
+    uint64_t whole_pages = (page_down(v.file_end) - v.start) / kPageSize; // not the zeroed tail
+    return platform::map_user_range(v.start, v.image_paddr, whole_pages, v.prot);
+}
+
 void AddressSpace::populate(uint64_t start, uint64_t length, bool write) {
     for (uint64_t page = page_down(start); page < start + length; page += kPageSize) {
         size_t i = index_of(page);

@@ -66,6 +66,9 @@ public:
 
     // Populates the page containing `address`; false when the access is not allowed.
     bool handle_fault(uint64_t address, bool write, bool exec, bool present);
+    // Maps every whole image page of the area holding `start` that stays read-only now: no
+    // frames, no copies, a PTE each — cheaper than the faults it saves (DESIGN.md §8).
+    Result<void> map_image_pages_now(uint64_t start);
     // Makes the pages of [start, start+length) present now (avoids one fault per page).
     void populate(uint64_t start, uint64_t length, bool write);
 

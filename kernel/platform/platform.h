@@ -55,6 +55,9 @@ void set_page_table_frames(const PageTableFrames& frames);
 
 // Maps one 4 KiB user page. Replaces any existing mapping (and flushes it from the TLB).
 Result<void> map_user_page(uint64_t vaddr, uint64_t paddr, uint32_t prot);
+// Maps `count` user pages at vaddr to physically contiguous pages at paddr, walking the page
+// tables once per table rather than once per page. Existing mappings are replaced.
+Result<void> map_user_range(uint64_t vaddr, uint64_t paddr, uint64_t count, uint32_t prot);
 // Removes a user page mapping; returns the physical address it mapped, or 0.
 uint64_t unmap_user_page(uint64_t vaddr);
 // Changes the protection of a mapped user page; false when the page is not mapped.

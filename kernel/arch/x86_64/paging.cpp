@@ -66,6 +66,27 @@ Result<void> map_user_page(uint64_t vaddr, uint64_t paddr, uint32_t prot) {
     return {};
 }
 
+Result<void> map_user_range(uint64_t vaddr, uint64_t paddr, uint64_t count, uint32_t prot) {
+    VERIFY((vaddr & 0xfff) == 0 && (paddr & 0xfff) == 0 && count <= (kUserEnd - vaddr) >> 12);
+    uint64_t flags = pte_flags(prot);
+    while (count > 0) {
+        uint64_t* pte = walk(vaddr, true);
+        if (pte == nullptr) return Errno::NOMEM;
+        // The rest of this page table: PTEs are consecutive until the 2 MiB boundary.
+        uint64_t in_table = 512 - ((vaddr >> 12) & 511);
+        uint64_t n = count < in_table ? count : in_table;
+        for (uint64_t i = 0; i < n; i++) {
+            bool was_present = pte[i] & kPresent;
+            pte[i] = (paddr + (i << 12)) | flags;
+            if (was_present) invalidate(vaddr + (i << 12));
+        }
+        vaddr += n << 12;
+        paddr += n << 12;
+        count -= n;
+    }
+    return {};
+}
+
 uint64_t unmap_user_page(uint64_t vaddr) {
     uint64_t* pte = walk(vaddr, false);
     if (pte == nullptr || !(*pte & kPresent)) return 0;
