@@ -11,6 +11,9 @@ namespace {
 static_assert(std::endian::native == std::endian::little,
               "fields are read by copying little-endian file bytes into native integers");
 
+// Fixed-size copies and compares use the builtins: the kernel is built -ffreestanding, where a
+// plain memcpy(.., 8) is a call into the `rep movs` routine instead of one or two moves.
+
 // Elf64_Ehdr (gABI "ELF Header").
 struct FileHeader {
     uint8_t ident[16];
@@ -38,15 +41,23 @@ constexpr uint16_t kEmX86_64 = 62;
 // no valid bias at all, and nothing needs more than 1 GiB pages.
 constexpr uint64_t kMaxLoadAlignment = 1ull << 30;
 
-constexpr uint64_t page_down(uint64_t v) { return v & ~(kPageSize - 1); }
+constexpr uint64_t page_down(uint64_t v) {
+    return v & ~(kPageSize - 1);
+}
 // Callers guarantee v <= kUserAddressEnd, so this cannot wrap.
-constexpr uint64_t page_up(uint64_t v) { return page_down(v + kPageSize - 1); }
+constexpr uint64_t page_up(uint64_t v) {
+    return page_down(v + kPageSize - 1);
+}
 
 // Not std::has_single_bit: that becomes a libgcc popcount call in the kernel build.
-constexpr bool is_power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+constexpr bool is_power_of_two(uint64_t v) {
+    return v != 0 && (v & (v - 1)) == 0;
+}
 
 // a + b <= limit, without overflow.
-constexpr bool fits(uint64_t a, uint64_t b, uint64_t limit) { return a <= limit && b <= limit - a; }
+constexpr bool fits(uint64_t a, uint64_t b, uint64_t limit) {
+    return a <= limit && b <= limit - a;
+}
 
 Error refuse(ElfProblem* why, ElfProblem problem, Errno code = Errno::NOEXEC) {
     if (why) *why = problem;
@@ -83,29 +94,46 @@ ElfProblem check_tls_segment(const ProgramHeader& ph, uint64_t file_size) {
 
 const char* describe(ElfProblem problem) {
     switch (problem) {
-    case ElfProblem::None: return "no problem";
-    case ElfProblem::NotElf: return "not an ELF executable";
-    case ElfProblem::Not64Bit: return "a 32-bit program; wisp runs 64-bit x86-64 programs only";
-    case ElfProblem::NotLittleEndian: return "a big-endian ELF file; wisp runs x86-64 programs";
-    case ElfProblem::BadVersion: return "unknown ELF version";
-    case ElfProblem::NotX86_64: return "built for another CPU architecture; wisp runs x86-64";
+    case ElfProblem::None:
+        return "no problem";
+    case ElfProblem::NotElf:
+        return "not an ELF executable";
+    case ElfProblem::Not64Bit:
+        return "a 32-bit program; wisp runs 64-bit x86-64 programs only";
+    case ElfProblem::NotLittleEndian:
+        return "a big-endian ELF file; wisp runs x86-64 programs";
+    case ElfProblem::BadVersion:
+        return "unknown ELF version";
+    case ElfProblem::NotX86_64:
+        return "built for another CPU architecture; wisp runs x86-64";
     case ElfProblem::NotExecutable:
         return "an ELF file that is not a program (object file or core dump?)";
-    case ElfProblem::BadProgramHeaders: return "corrupt ELF program header table";
-    case ElfProblem::NoLoadableSegments: return "ELF file has no loadable segments";
-    case ElfProblem::SegmentOutsideFile: return "ELF segment extends past the end of the file";
-    case ElfProblem::SegmentSizes: return "ELF segment has more file bytes than memory bytes";
+    case ElfProblem::BadProgramHeaders:
+        return "corrupt ELF program header table";
+    case ElfProblem::NoLoadableSegments:
+        return "ELF file has no loadable segments";
+    case ElfProblem::SegmentOutsideFile:
+        return "ELF segment extends past the end of the file";
+    case ElfProblem::SegmentSizes:
+        return "ELF segment has more file bytes than memory bytes";
     case ElfProblem::MisalignedSegment:
         return "ELF segment file offset and address are not page-congruent";
     case ElfProblem::SegmentOutsideUser:
         return "ELF segment lies outside the user address space";
-    case ElfProblem::UnsortedSegments: return "ELF loadable segments are not in address order";
-    case ElfProblem::OverlappingSegments: return "ELF loadable segments overlap";
-    case ElfProblem::BadInterpreter: return "corrupt ELF interpreter (PT_INTERP) entry";
-    case ElfProblem::BadTls: return "corrupt ELF thread-local storage (PT_TLS) entry";
-    case ElfProblem::BadLoadBias: return "invalid load address for this ELF file";
-    case ElfProblem::BelowMinAddress: return "ELF segment would be mapped below the minimum address";
-    case ElfProblem::OutputTooSmall: return "too many ELF mappings for the planner's output";
+    case ElfProblem::UnsortedSegments:
+        return "ELF loadable segments are not in address order";
+    case ElfProblem::OverlappingSegments:
+        return "ELF loadable segments overlap";
+    case ElfProblem::BadInterpreter:
+        return "corrupt ELF interpreter (PT_INTERP) entry";
+    case ElfProblem::BadTls:
+        return "corrupt ELF thread-local storage (PT_TLS) entry";
+    case ElfProblem::BadLoadBias:
+        return "invalid load address for this ELF file";
+    case ElfProblem::BelowMinAddress:
+        return "ELF segment would be mapped below the minimum address";
+    case ElfProblem::OutputTooSmall:
+        return "too many ELF mappings for the planner's output";
     }
     return "unknown ELF problem";
 }
@@ -114,7 +142,7 @@ ProgramHeader ElfFile::program_header(size_t index) const {
     VERIFY(index < m_phnum);
     ProgramHeader ph;
     // parse() checked that the whole table lies inside the image.
-    memcpy(&ph, m_image.data() + m_phoff + index * kProgramHeaderSize, sizeof ph);
+    __builtin_memcpy(&ph, m_image.data() + m_phoff + index * kProgramHeaderSize, sizeof ph);
     return ph;
 }
 
@@ -127,9 +155,9 @@ Result<ElfFile> ElfFile::parse(std::span<const uint8_t> image, ElfProblem* why) 
     if (why) *why = ElfProblem::None;
     FileHeader header;
     if (image.size() < sizeof header) return refuse(why, ElfProblem::NotElf);
-    memcpy(&header, image.data(), sizeof header);
+    __builtin_memcpy(&header, image.data(), sizeof header);
 
-    if (memcmp(header.ident, kElfMagic, sizeof kElfMagic) != 0)
+    if (__builtin_memcmp(header.ident, kElfMagic, sizeof kElfMagic) != 0)
         return refuse(why, ElfProblem::NotElf);
     if (header.ident[kEiClass] != kElfClass64) return refuse(why, ElfProblem::Not64Bit);
     if (header.ident[kEiData] != kElfData2Lsb) return refuse(why, ElfProblem::NotLittleEndian);
@@ -165,8 +193,7 @@ Result<ElfFile> ElfFile::parse(std::span<const uint8_t> image, ElfProblem* why) 
             if (auto problem = check_load_segment(ph, image.size()); problem != ElfProblem::None)
                 return refuse(why, problem);
             file.m_load_index[file.m_load_count++] = static_cast<uint8_t>(i);
-            if (ph.align > kPageSize && ph.align <= kMaxLoadAlignment &&
-                is_power_of_two(ph.align))
+            if (ph.align > kPageSize && ph.align <= kMaxLoadAlignment && is_power_of_two(ph.align))
                 file.m_max_align = std::max(file.m_max_align, ph.align);
             if (ph.memsz == 0) break; // maps nothing; Linux skips these too
             if (previous_load) {
@@ -192,7 +219,8 @@ Result<ElfFile> ElfFile::parse(std::span<const uint8_t> image, ElfProblem* why) 
             const auto* path = reinterpret_cast<const char*>(image.data() + ph.offset);
             if (path[ph.filesz - 1] != '\0') return refuse(why, ElfProblem::BadInterpreter);
             size_t length = 0;
-            while (path[length] != '\0') length++; // stops at the checked final NUL at the latest
+            while (path[length] != '\0')
+                length++; // stops at the checked final NUL at the latest
             if (length == 0) return refuse(why, ElfProblem::BadInterpreter);
             file.m_interpreter = std::string_view(path, length);
             seen_interpreter = true;
@@ -212,7 +240,8 @@ Result<ElfFile> ElfFile::parse(std::span<const uint8_t> image, ElfProblem* why) 
             // The last one wins, as in Linux's loop over the program headers.
             file.m_executable_stack = (ph.flags & kPfX) != 0;
             break;
-        default: break;
+        default:
+            break;
         }
     }
     if (!previous_load) return refuse(why, ElfProblem::NoLoadableSegments);
@@ -280,8 +309,8 @@ Result<size_t> plan_load(const ElfFile& file, uint64_t load_bias, std::span<Mapp
             uint64_t file_bytes = file_end - map_start;
             if (ph.memsz == ph.filesz) {
                 // No .bss: take the last page whole (or up to EOF) so it can be mapped as is.
-                file_bytes = std::min(page_up(file_end) - map_start,
-                                      file.image().size() - file_offset);
+                file_bytes =
+                    std::min(page_up(file_end) - map_start, file.image().size() - file_offset);
             }
             anonymous_start = page_up(file_end);
             if (!emit({map_start, anonymous_start - map_start, file_offset, file_bytes, prot}))

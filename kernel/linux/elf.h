@@ -75,9 +75,9 @@ enum class ElfProblem : uint8_t {
     BadInterpreter,      // PT_INTERP out of bounds, empty, too long, not NUL-terminated, repeated
     BadTls,              // PT_TLS repeated, p_filesz > p_memsz, out of the file, bad p_align
     // Load planning (plan_load): problems with the caller's bias, not the file.
-    BadLoadBias,         // non-zero bias for ET_EXEC, or a bias that is not page aligned
-    BelowMinAddress,     // a mapping would start below kMinUserAddress
-    OutputTooSmall,      // the caller's Mapping array cannot hold the plan
+    BadLoadBias,     // non-zero bias for ET_EXEC, or a bias that is not page aligned
+    BelowMinAddress, // a mapping would start below kMinUserAddress
+    OutputTooSmall,  // the caller's Mapping array cannot hold the plan
 };
 const char* describe(ElfProblem problem);
 
@@ -134,7 +134,7 @@ struct Mapping {
 };
 
 class ElfFile {
-public:
+  public:
     // Validates `image` (the whole file) as an ELF64 little-endian x86-64 ET_EXEC or ET_DYN
     // whose program headers and loadable segments are well formed; see ElfProblem for the
     // checks. Errors: NOEXEC, with the reason in *why when `why` is not null.
@@ -160,7 +160,7 @@ public:
     // Empty when the table is not part of any loaded segment.
     std::optional<uint64_t> program_headers_vaddr() const { return m_phdr_vaddr; }
     uint64_t program_headers_offset() const { return m_phoff; }
-    size_t program_header_count() const { return m_phnum; }      // AT_PHNUM
+    size_t program_header_count() const { return m_phnum; }           // AT_PHNUM
     size_t program_header_size() const { return kProgramHeaderSize; } // AT_PHENT
     ProgramHeader program_header(size_t index) const;
 
@@ -177,7 +177,7 @@ public:
 
     std::span<const uint8_t> image() const { return m_image; }
 
-private:
+  private:
     ElfFile() = default;
 
     std::span<const uint8_t> m_image;

@@ -10,11 +10,14 @@ constexpr size_t kWord = sizeof(uint64_t);
 constexpr size_t kRandomBytes = 16;
 
 // Fills the stack memory downwards from the top. Addresses are user addresses; `m_low` is the
-// user address of the memory's first byte, and nothing below it is ever touched.
+// user address of the memory's first byte, and nothing below it is ever touched. A writer made
+// by measuring() has no memory: it lays out the same stack (down to address 0) without writing,
+// so the size computation can never disagree with the builder.
 class StackWriter {
-public:
+  public:
     StackWriter(std::span<uint8_t> memory, uint64_t top)
-        : m_memory(memory), m_low(top - memory.size()), m_cursor(top) {}
+        : m_memory(memory), m_low(top - memory.size()), m_cursor(top), m_writes(true) {}
+    static StackWriter measuring(uint64_t top) { return StackWriter(top); }
 
     uint64_t cursor() const { return m_cursor; }
     bool has_room(uint64_t bytes) const { return bytes <= m_cursor - m_low; }
@@ -34,23 +37,32 @@ public:
     }
 
     void put(uint64_t address, const void* bytes, size_t length) {
-        memcpy(at(address), bytes, length);
+        if (m_writes) memcpy(at(address), bytes, length);
     }
-    void put_word(uint64_t address, uint64_t value) { put(address, &value, kWord); }
-    void zero(uint64_t address, size_t length) { memset(at(address), 0, length); }
+    // A constant-size builtin: one move even in the -ffreestanding kernel build.
+    void put_word(uint64_t address, uint64_t value) {
+        if (m_writes) __builtin_memcpy(at(address), &value, kWord);
+    }
+    void zero(uint64_t address, size_t length) {
+        if (m_writes) memset(at(address), 0, length);
+    }
     // Copies `s` and a NUL to `address`, returns the address just past the NUL.
     uint64_t put_string(uint64_t address, std::string_view s) {
-        put(address, s.data(), s.size());
-        at(address)[s.size()] = '\0';
+        if (m_writes) {
+            memcpy(at(address), s.data(), s.size());
+            at(address)[s.size()] = '\0';
+        }
         return address + s.size() + 1;
     }
 
-private:
+  private:
+    explicit StackWriter(uint64_t top) : m_low(0), m_cursor(top), m_writes(false) {}
     uint8_t* at(uint64_t address) { return m_memory.data() + (address - m_low); }
 
     std::span<uint8_t> m_memory;
     uint64_t m_low;
     uint64_t m_cursor;
+    bool m_writes;
 };
 
 // Bytes the strings take, NULs included; TOOBIG as soon as the total exceeds `limit` or one string
@@ -72,16 +84,9 @@ struct AuxEntry {
 // Linux emits at most 22 entries on x86-64 plus AT_NULL; a few spare.
 constexpr size_t kMaxAuxEntries = 28;
 
-} // namespace
-
-Result<InitialStack> build_initial_stack(std::span<uint8_t> top_of_stack_memory,
-                                         uint64_t user_stack_top,
-                                         std::span<const std::string_view> argv,
-                                         std::span<const std::string_view> envp,
-                                         const AuxvInputs& aux) {
-    if (user_stack_top < top_of_stack_memory.size()) return Errno::INVAL;
-    const uint64_t capacity = top_of_stack_memory.size();
-    StackWriter stack(top_of_stack_memory, user_stack_top);
+Result<InitialStack> lay_out(StackWriter& stack, uint64_t capacity,
+                             std::span<const std::string_view> argv,
+                             std::span<const std::string_view> envp, const AuxvInputs& aux) {
     InitialStack result{};
 
     // Linux starts one pointer below the top of the stack VMA and leaves it zero.
@@ -98,9 +103,11 @@ Result<InitialStack> build_initial_stack(std::span<uint8_t> top_of_stack_memory,
     result.env_start = TRY(stack.reserve(env_bytes));
     result.arg_start = TRY(stack.reserve(arg_bytes));
     uint64_t next = result.arg_start;
-    for (auto s : argv) next = stack.put_string(next, s);
+    for (auto s : argv)
+        next = stack.put_string(next, s);
     result.arg_end = next;
-    for (auto s : envp) next = stack.put_string(next, s);
+    for (auto s : envp)
+        next = stack.put_string(next, s);
     result.env_end = next;
 
     // arch_align_stack (without its random offset: the caller randomizes user_stack_top), then
@@ -184,6 +191,25 @@ Result<InitialStack> build_initial_stack(std::span<uint8_t> top_of_stack_memory,
 
     result.rsp = rsp;
     return result;
+}
+
+} // namespace
+
+Result<InitialStack> build_initial_stack(std::span<uint8_t> top_of_stack_memory,
+                                         uint64_t user_stack_top,
+                                         std::span<const std::string_view> argv,
+                                         std::span<const std::string_view> envp,
+                                         const AuxvInputs& aux) {
+    if (user_stack_top < top_of_stack_memory.size()) return Errno::INVAL;
+    StackWriter stack(top_of_stack_memory, user_stack_top);
+    return lay_out(stack, top_of_stack_memory.size(), argv, envp, aux);
+}
+
+Result<uint64_t> initial_stack_size(uint64_t user_stack_top, std::span<const std::string_view> argv,
+                                    std::span<const std::string_view> envp, const AuxvInputs& aux) {
+    StackWriter stack = StackWriter::measuring(user_stack_top);
+    const InitialStack layout = TRY(lay_out(stack, user_stack_top, argv, envp, aux));
+    return user_stack_top - layout.rsp;
 }
 
 } // namespace wisp::elf

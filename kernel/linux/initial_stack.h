@@ -64,24 +64,24 @@ inline constexpr size_t kMaxArgStringBytes = 32 * 4096;
 
 // The values the auxiliary vector reports. Addresses are user addresses after the load bias.
 struct AuxvInputs {
-    uint64_t phdr = 0;          // AT_PHDR: the program's program headers in memory (0 = unknown)
-    uint64_t phent = 56;        // AT_PHENT: sizeof(Elf64_Phdr)
-    uint64_t phnum = 0;         // AT_PHNUM
-    uint64_t pagesz = 4096;     // AT_PAGESZ
-    uint64_t base = 0;          // AT_BASE: the interpreter's load bias; 0 without one
-    uint64_t flags = 0;         // AT_FLAGS
-    uint64_t entry = 0;         // AT_ENTRY: the program's entry point (not the interpreter's)
+    uint64_t phdr = 0;      // AT_PHDR: the program's program headers in memory (0 = unknown)
+    uint64_t phent = 56;    // AT_PHENT: sizeof(Elf64_Phdr)
+    uint64_t phnum = 0;     // AT_PHNUM
+    uint64_t pagesz = 4096; // AT_PAGESZ
+    uint64_t base = 0;      // AT_BASE: the interpreter's load bias; 0 without one
+    uint64_t flags = 0;     // AT_FLAGS
+    uint64_t entry = 0;     // AT_ENTRY: the program's entry point (not the interpreter's)
     uint64_t uid = 0, euid = 0, gid = 0, egid = 0; // AT_UID, AT_EUID, AT_GID, AT_EGID
-    uint64_t secure = 0;        // AT_SECURE
+    uint64_t secure = 0;                           // AT_SECURE
     std::array<uint8_t, 16> random{}; // copied to the stack; AT_RANDOM points at the copy
-    uint64_t hwcap = 0;         // AT_HWCAP: on x86, CPUID.1:EDX as the guest sees it
-    uint64_t hwcap2 = 0;        // AT_HWCAP2 (x86: bit 1 HWCAP2_FSGSBASE)
-    uint64_t clktck = 100;      // AT_CLKTCK: USER_HZ
-    uint64_t sysinfo_ehdr = 0;  // AT_SYSINFO_EHDR: the vDSO's ELF header; 0 = omit the entry
-    uint64_t minsigstksz = 0;   // AT_MINSIGSTKSZ: signal frame size; 0 = omit the entry
-    uint64_t rseq_feature_size = 0; // AT_RSEQ_FEATURE_SIZE and AT_RSEQ_ALIGN; 0 = omit both
+    uint64_t hwcap = 0;               // AT_HWCAP: on x86, CPUID.1:EDX as the guest sees it
+    uint64_t hwcap2 = 0;              // AT_HWCAP2 (x86: bit 1 HWCAP2_FSGSBASE)
+    uint64_t clktck = 100;            // AT_CLKTCK: USER_HZ
+    uint64_t sysinfo_ehdr = 0;        // AT_SYSINFO_EHDR: the vDSO's ELF header; 0 = omit the entry
+    uint64_t minsigstksz = 0;         // AT_MINSIGSTKSZ: signal frame size; 0 = omit the entry
+    uint64_t rseq_feature_size = 0;   // AT_RSEQ_FEATURE_SIZE and AT_RSEQ_ALIGN; 0 = omit both
     uint64_t rseq_align = 0;
-    std::string_view execfn;    // copied; AT_EXECFN points at the copy (the path given to exec)
+    std::string_view execfn; // copied; AT_EXECFN points at the copy (the path given to exec)
     std::string_view platform = "x86_64"; // copied; AT_PLATFORM; empty = omit the entry
 };
 
@@ -94,8 +94,8 @@ struct InitialStack {
     uint64_t arg_end;
     uint64_t env_start; // envp strings, likewise (env_start == arg_end)
     uint64_t env_end;
-    uint64_t auxv;      // the first auxv pair
-    uint64_t auxv_end;  // one past the AT_NULL pair
+    uint64_t auxv;     // the first auxv pair
+    uint64_t auxv_end; // one past the AT_NULL pair
 };
 
 // Builds the initial stack in `top_of_stack_memory`, which holds the user addresses
@@ -110,5 +110,11 @@ Result<InitialStack> build_initial_stack(std::span<uint8_t> top_of_stack_memory,
                                          std::span<const std::string_view> argv,
                                          std::span<const std::string_view> envp,
                                          const AuxvInputs& aux);
+
+// How many bytes below user_stack_top build_initial_stack needs for these inputs: exactly
+// user_stack_top - rsp, so memory of this size (or more) suffices and one byte less gives TOOBIG.
+// For sizing the stack pages before building. Errors: TOOBIG as build_initial_stack.
+Result<uint64_t> initial_stack_size(uint64_t user_stack_top, std::span<const std::string_view> argv,
+                                    std::span<const std::string_view> envp, const AuxvInputs& aux);
 
 } // namespace wisp::elf
