@@ -105,6 +105,7 @@ void Stack::leave() {
         Packet p = m_loopback.pop_front();
         m_ipv4.input(std::move(p), false);
     }
+    m_tcp.reap();
     m_depth = 0;
 }
 

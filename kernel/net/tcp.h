@@ -241,6 +241,7 @@ public:
 
     // Options.
     bool m_nodelay = false;
+    bool m_force_send = false;     // persist override: ignore sender SWS avoidance once
     uint32_t m_keepalive_idle_s = 0;
     uint32_t m_keepalive_interval_s = 0;
     uint32_t m_keepalive_count = 0;

@@ -367,7 +367,7 @@ void Tcp::output(TcpSocket& s) {
                    (!s.m_fin_sent || s.m_snd_nxt <= s.m_fin_seq) &&
                    (length > 0 || cwnd_room > 0 || s.m_snd_nxt == s.m_snd_una);
         if (length == 0 && !fin) break;
-        if (length < mss && !fin) {
+        if (length < mss && !fin && !s.m_force_send) {
             // Sender SWS avoidance and Nagle (RFC 9293 §3.8.6.2.1, RFC 1122 §4.2.3.4).
             bool idle = s.m_snd_nxt == s.m_snd_una;
             bool all_queued = length == available;
@@ -396,6 +396,7 @@ void Tcp::output(TcpSocket& s) {
         if (s.m_rtx_mode != TcpTimerMode::Retransmit || !s.m_rtx_timer.armed())
             arm_retransmit(s, now);
         if (fin) break;
+        s.m_force_send = false;
     }
 
     // 3. Zero window with data waiting and nothing in flight: probe (RFC 9293 §3.8.6.1).

@@ -121,9 +121,19 @@ void Tcp::retransmit_timeout(TcpSocket& s, uint64_t now) {
 
 void Tcp::persist_timeout(TcpSocket& s, uint64_t now) {
     if (s.m_state == TcpState::Closed) return;
-    if (s.m_snd_wnd > 0 || s.unsent_bytes() == 0) {
+    if (s.unsent_bytes() == 0) {
         s.m_persist_backoff = 0;
+        return;
+    }
+    if (s.m_snd_wnd > 0) {
+        // A window too small for the sender's SWS rules: the override timeout of RFC 9293
+        // §3.8.6.2.1 (d) sends what fits anyway.
+        s.m_persist_backoff = 0;
+        s.m_force_send = true;
         output(s);
+        s.m_force_send = false;
+        if (s.m_snd_una == s.m_snd_max && s.unsent_bytes() > 0 && !s.m_rtx_timer.armed())
+            arm_persist(s, now);
         return;
     }
     if (s.m_persist_backoff >= m_config.retries) {

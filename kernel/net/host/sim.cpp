@@ -55,8 +55,8 @@ Simulation::Host& Simulation::add_host(Ipv4Address address, const StackConfig& c
                                                         host->memory});
     if (stack.is_error()) throw std::runtime_error("Stack::create failed");
     host->stack = stack.value();
-    host->stack->configure(InterfaceConfig{address, prefix_length, Ipv4Address{}});
     m_hosts.push_back(std::move(host));
+    m_hosts.back()->stack->configure(InterfaceConfig{address, prefix_length, Ipv4Address{}});
     return *m_hosts.back();
 }
 
