@@ -8,7 +8,7 @@ namespace {
 
 constexpr uint32_t rotl(uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
 
-void quarter_round(uint32_t* x, int a, int b, int c, int d) {
+[[gnu::always_inline]] inline void quarter_round(uint32_t* x, int a, int b, int c, int d) {
     x[a] += x[b], x[d] = rotl(x[d] ^ x[a], 16);
     x[c] += x[d], x[b] = rotl(x[b] ^ x[c], 12);
     x[a] += x[b], x[d] = rotl(x[d] ^ x[a], 8);

@@ -69,7 +69,7 @@ Result<void> AddressSpace::map_anonymous(uint64_t start, uint64_t length, uint32
                                          const char* name, bool grows_down) {
     length = page_up(length);
     if (!valid_range(start, length)) return Errno::INVAL;
-    TRY(unmap(start, length));
+    if (!is_free(start, length)) TRY(unmap(start, length));
     return insert(Vma{start, start + length, prot, VmaKind::Anonymous, grows_down, 0, 0, name});
 }
 
@@ -77,7 +77,7 @@ Result<void> AddressSpace::map_image(uint64_t start, uint64_t length, uint32_t p
                                      uint64_t image_paddr, uint64_t file_bytes, const char* name) {
     length = page_up(length);
     if (!valid_range(start, length) || (image_paddr & (kPageSize - 1)) != 0) return Errno::INVAL;
-    TRY(unmap(start, length));
+    if (!is_free(start, length)) TRY(unmap(start, length));
     return insert(Vma{start, start + length, prot, VmaKind::Image, false, image_paddr,
                       start + file_bytes, name});
 }
