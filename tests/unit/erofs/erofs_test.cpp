@@ -81,8 +81,9 @@ void build_tree(Tree& t) {
     stdfs::create_symlink("../../rel", r / "a/b/up");
     stdfs::create_symlink(std::string(4000, 'x'), r / "longtarget");
     // Enough entries (with names of varied length) to need several directory blocks.
-    for (int i = 0; i < 600; i++) {
-        std::string name = "f" + std::to_string(1000 + i) + std::string(i % 37, 'n');
+    // (Few files with long names: file creation is slow here, directory blocks fill either way.)
+    for (int i = 0; i < 150; i++) {
+        std::string name = "f" + std::to_string(1000 + i) + std::string(i * 37 % 240, 'n');
         write_file(r / "many" / name, {uint8_t(i)});
     }
     ::mkfifo((r / "fifo").c_str(), 0644);
@@ -282,7 +283,7 @@ TEST_P(ErofsFlavor, EveryPathMatchesTheHost) {
         }
         checked++;
     }
-    EXPECT_GT(checked, 620u);
+    EXPECT_GT(checked, 170u);
     if (!tree().have_devices) GTEST_LOG_(INFO) << "device nodes not tested (mknod refused)";
 }
 
@@ -292,7 +293,7 @@ TEST_P(ErofsFlavor, ManyEntriesSpanBlocksAndLookupFindsEachOne) {
     ASSERT_FALSE(dir.is_error());
     EXPECT_GT(dir.value().size, 3 * kBlock) << "directory needs several blocks";
     auto entries = list(image, dir.value());
-    ASSERT_EQ(entries.size(), 602u);
+    ASSERT_EQ(entries.size(), 152u);
     for (const auto& e : entries) {
         auto found = image.lookup(dir.value(), e.name);
         ASSERT_FALSE(found.is_error()) << e.name;
