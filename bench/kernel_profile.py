@@ -25,7 +25,13 @@ def symbols(kernel):
     for line in out.stdout.splitlines():
         parts = line.split(maxsplit=2)
         if len(parts) == 3 and parts[1].lower() in "tw":
-            addrs.append(int(parts[0], 16))
+            addr = int(parts[0], 16)
+            if addrs and addrs[-1] == addr:
+                # An assembly label and a function at one address: name the function.
+                if "::" in parts[2] or "(" in parts[2]:
+                    names[-1] = parts[2]
+                continue
+            addrs.append(addr)
             names.append(parts[2])
     return addrs, names
 

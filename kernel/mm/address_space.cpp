@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <algorithm>
+
 #include "mm/frames.h"
 #include "platform/platform.h"
 #include "platform/traps.h"
@@ -187,18 +189,36 @@ bool AddressSpace::handle_fault(uint64_t address, bool write, bool exec, bool pr
         return populate_page(v, page, true);
     }
 
-    if (!populate_page(v, page, write)) return false;
-    // Fault-around: neighbours in the same VMA, in the direction the area is used.
     bool image = v.kind == VmaKind::Image && page < v.file_end;
-    uint64_t extra = image ? kImageFaultAround : kAnonymousFaultAround;
-    for (uint64_t n = 1; n < extra; n++) {
-        uint64_t next = v.grows_down ? page - n * kPageSize : page + n * kPageSize;
-        if (next < v.start || next >= v.end) break;
-        if (image && next + kPageSize > v.file_end) break; // tail page: only on demand
-        if (platform::user_page_phys(next) != 0) break;
-        if (!populate_page(v, next, false)) break;
+    if (image && (write || page + kPageSize > v.file_end)) {
+        // A private copy (a write, or the page the file ends in): just this page.
+        return populate_page(v, page, write);
     }
-    return true;
+
+    // Fault-around: the run of neighbours in the same page table and VMA, in the direction the
+    // area is used, made present with one page-table walk.
+    constexpr uint64_t kTable = 512 * kPageSize;
+    uint64_t pages = image ? kImageFaultAround : kAnonymousFaultAround;
+    uint64_t first = page, last = page + pages * kPageSize; // [first, last)
+    if (v.grows_down) {
+        first = page >= (pages - 1) * kPageSize ? page - (pages - 1) * kPageSize : 0;
+        last = page + kPageSize;
+    }
+    first = std::max({first, v.start, page & ~(kTable - 1)});
+    last = std::min({last, v.end, (page & ~(kTable - 1)) + kTable});
+    if (image) last = std::min(last, page_down(v.file_end)); // the cut page is copied on demand
+
+    struct Source {
+        uint64_t image_paddr; // 0 for anonymous memory
+    } source{image ? v.image_paddr + (first - v.start) : 0};
+    auto frame_for = [](void* ctx, size_t index) -> uint64_t {
+        auto* s = static_cast<Source*>(ctx);
+        if (s->image_paddr != 0) return s->image_paddr + index * kPageSize;
+        return frames().allocate_zeroed();
+    };
+    uint32_t prot = image ? v.prot & ~platform::ProtWrite : v.prot;
+    platform::map_user_run(first, (last - first) / kPageSize, prot, frame_for, &source);
+    return platform::user_page_phys(page) != 0;
 }
 
 Result<void> AddressSpace::map_image_pages_now(uint64_t start) {

@@ -58,6 +58,12 @@ Result<void> map_user_page(uint64_t vaddr, uint64_t paddr, uint32_t prot);
 // Maps `count` user pages at vaddr to physically contiguous pages at paddr, walking the page
 // tables once per table rather than once per page. Existing mappings are replaced.
 Result<void> map_user_range(uint64_t vaddr, uint64_t paddr, uint64_t count, uint32_t prot);
+// Maps every absent page of [vaddr, vaddr + count * 4096) — a run that must lie within one page
+// table (one 2 MiB-aligned block) — to the frame frame_for(ctx, i) gives for its index i; present
+// pages are left alone. Stops early when frame_for returns 0. Returns the pages mapped. One
+// page-table walk for the whole run: the fault-around path.
+size_t map_user_run(uint64_t vaddr, size_t count, uint32_t prot,
+                    uint64_t (*frame_for)(void* ctx, size_t index), void* ctx);
 // Removes a user page mapping; returns the physical address it mapped, or 0.
 uint64_t unmap_user_page(uint64_t vaddr);
 // Changes the protection of a mapped user page; false when the page is not mapped.

@@ -87,6 +87,23 @@ Result<void> map_user_range(uint64_t vaddr, uint64_t paddr, uint64_t count, uint
     return {};
 }
 
+size_t map_user_run(uint64_t vaddr, size_t count, uint32_t prot,
+                    uint64_t (*frame_for)(void* ctx, size_t index), void* ctx) {
+    VERIFY((vaddr & 0xfff) == 0 && count <= 512 - ((vaddr >> 12) & 511));
+    uint64_t* pte = walk(vaddr, true);
+    if (pte == nullptr) return 0;
+    uint64_t flags = pte_flags(prot);
+    size_t mapped = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (pte[i] & kPresent) continue;
+        uint64_t frame = frame_for(ctx, i);
+        if (frame == 0) break;
+        pte[i] = frame | flags; // was absent: nothing to invalidate
+        mapped++;
+    }
+    return mapped;
+}
+
 uint64_t unmap_user_page(uint64_t vaddr) {
     uint64_t* pte = walk(vaddr, false);
     if (pte == nullptr || !(*pte & kPresent)) return 0;
