@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=30 build=build qemu=1
+command_line="bench/boot.sh $*"
 while [ $# -gt 0 ]; do
     case "$1" in
     --runs) runs="$2"; shift 2 ;;
@@ -59,4 +60,4 @@ jq -r '
   | "| \(.command) | \(.median * 1000 * 100 | round / 100) | \(.mean * 1000 * 100 | round / 100) ± \(.stddev * 1000 * 100 | round / 100) | \(.min * 1000 * 100 | round / 100) | \(.median / $base * 10 | round / 10)× |"
 ' "$json"
 echo
-echo "Command: \`bench/boot.sh --runs $runs\`"
+echo "Command: \`${command_line% }\`"

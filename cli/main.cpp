@@ -190,6 +190,13 @@ int run_main(int argc, char** argv) {
     return build_command(build_options);
 }
 
+// One line on stderr, "wisp: " first (some messages from the monitor already carry it).
+void print_error(std::string_view message) {
+    if (message.starts_with("wisp: ")) message.remove_prefix(6);
+    while (!message.empty() && message.back() == '\n') message.remove_suffix(1);
+    fprintf(stderr, "wisp: %.*s\n", static_cast<int>(message.size()), message.data());
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -198,13 +205,13 @@ int main(int argc, char** argv) {
     try {
         return run_main(argc, argv);
     } catch (const UsageError& e) {
-        fprintf(stderr, "wisp: %s\n", e.what());
+        print_error(e.what());
         return kStatusUsage;
     } catch (const UserError& e) {
-        fprintf(stderr, "wisp: %s\n", e.what());
+        print_error(e.what());
         return 1;
     } catch (const std::exception& e) {
-        fprintf(stderr, "wisp: internal error: %s\n", e.what());
+        print_error(std::string("internal error: ") + e.what());
         return 1;
     }
 }
