@@ -28,6 +28,7 @@
 #include "kvm/handles.h"
 #include "kvm/vcpu.h"
 #include "kvm/vm.h"
+#include "sandbox.h"
 
 namespace wisp::vmm {
 namespace {
@@ -95,6 +96,13 @@ struct Machine {
     std::optional<Vcpu> vcpu;
 };
 
+// CPUID leaf 1 EBX describes the host's package (SDM Vol. 2A, CPUID): [31:24] initial APIC
+// ID, [23:16] logical processors per package. Make it describe this VM instead.
+void set_cpu_topology(std::vector<kvm_cpuid_entry2>& cpuid, uint32_t apic_id, uint32_t cpus) {
+    for (kvm_cpuid_entry2& e : cpuid)
+        if (e.function == 1) e.ebx = (e.ebx & 0xffff) | (cpus & 0xff) << 16 | apic_id << 24;
+}
+
 const char* internal_error_name(uint32_t suberror) {
     switch (suberror) {
     case KVM_INTERNAL_ERROR_EMULATION:
@@ -153,6 +161,7 @@ VmResult run_vm(const VmConfig& config) {
     Vcpu& vcpu = *machine.vcpu;
     std::vector<kvm_cpuid_entry2> cpuid = probe.supported_cpuid;
     filter_cpuid(cpuid, probe);
+    set_cpu_topology(cpuid, 0, 1);
     vcpu.set_cpuid(cpuid);
     result.ns_vm_created = elapsed();
 
@@ -174,12 +183,19 @@ VmResult run_vm(const VmConfig& config) {
     if (!to_stderr) to_stderr = [](std::string_view s) { write_all(2, s); };
     PortBus ports(to_stdout, to_stderr);
 
+    // Symbols are read only when the guest dies, unless the sandbox will forbid open() then.
+    std::optional<KernelSymbols> symbols;
+    if (config.sandbox) {
+        symbols = KernelSymbols::load(config.kernel_path);
+        enter_sandbox();
+    }
+
     // The guest is dead: diagnose it on stderr and stop.
     auto die = [&](const std::string& what) {
         kvm_regs regs_now = vcpu.regs();
         kvm_sregs sregs_now = vcpu.sregs();
-        KernelSymbols symbols = KernelSymbols::load(config.kernel_path);
-        std::string report = crash_report(what, regs_now, sregs_now, memory, symbols);
+        if (!symbols) symbols = KernelSymbols::load(config.kernel_path);
+        std::string report = crash_report(what, regs_now, sregs_now, memory, *symbols);
         result.crash = report.substr(0, report.find('\n'));
         to_stderr(report);
     };

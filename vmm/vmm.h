@@ -23,6 +23,9 @@ struct VmConfig {
     std::string cmdline;     // kernel command line (kernel options -- argv)
     uint64_t memory_bytes = 256ull << 20;
     int cpus = 1;
+    // Drop to the seccomp allow-list of sandbox.h before the guest first runs. Process-wide
+    // and permanent: whatever the caller does after run_vm() must fit in it too.
+    bool sandbox = false;
     // Application output: COM1 (stdout) and COM2 (stderr + kernel messages) are written here.
     // Each callback receives whole chunks as the guest wrote them.
     std::function<void(std::string_view)> on_stdout;

@@ -3,6 +3,7 @@
 // runs in a forked child so a guest that hangs fails the test instead of hanging it.
 #include "vmm.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -257,6 +258,82 @@ TEST(RunVm, UnmappedMemoryIsDiagnosed) {
     EXPECT_THAT(o.result.crash, HasSubstr("write of unmapped guest-physical address 0xd0000000 "
                                           "by the instruction before"));
     EXPECT_THAT(o.result.crash, HasSubstr("at RIP 0x10000a (crash_here+0xa)"));
+}
+
+TEST(RunVm, GuestCpuid) {
+    REQUIRE_KVM();
+    // cpuid leaf 1 and 0x40000000, registers written to COM1 with rep outsb, then exit 0.
+    std::vector<uint8_t> code = {
+        0xb8, 0x01, 0x00, 0x00, 0x00,       // mov $1, %eax
+        0x31, 0xc9,                         // xor %ecx, %ecx
+        0x0f, 0xa2,                         // cpuid
+        0x89, 0x1d, 0x00, 0x01, 0x10, 0x00, // mov %ebx, 0x100100
+        0x89, 0x0d, 0x04, 0x01, 0x10, 0x00, // mov %ecx, 0x100104
+        0xb8, 0x00, 0x00, 0x00, 0x40,       // mov $0x40000000, %eax
+        0x0f, 0xa2,                         // cpuid
+        0x89, 0x1d, 0x08, 0x01, 0x10, 0x00, // mov %ebx, 0x100108
+        0x89, 0x0d, 0x0c, 0x01, 0x10, 0x00, // mov %ecx, 0x10010c
+        0x89, 0x15, 0x10, 0x01, 0x10, 0x00, // mov %edx, 0x100110
+        0xbe, 0x00, 0x01, 0x10, 0x00,       // mov $0x100100, %esi
+        0xb9, 0x14, 0x00, 0x00, 0x00,       // mov $20, %ecx
+        0x66, 0xba, 0xf8, 0x03,             // mov $0x3f8, %dx
+        0xf3, 0x6e,                         // rep outsb
+        0x66, 0x31, 0xc0,                   // xor %ax, %ax
+        0x66, 0xba, 0x01, 0x05,             // mov $0x501, %dx
+        0x66, 0xef,                         // out %ax, %dx
+    };
+    code.resize(0x200);
+    TestElf elf;
+    elf.segments.push_back({.paddr = 0x10'0000, .vaddr = 0, .bytes = code, .memsz = 0});
+    elf.pvh_entry = 0x10'0000;
+    TempDir dir;
+    VmConfig config;
+    config.kernel_path = elf.write(dir, "cpuid");
+    config.memory_bytes = 8 << 20;
+    Outcome o = run_isolated(config);
+    ASSERT_TRUE(o.finished);
+    ASSERT_EQ(o.out.size(), 20u) << o.err;
+    uint32_t words[5];
+    std::memcpy(words, o.out.data(), sizeof words);
+    EXPECT_EQ(words[0] >> 24, 0u);        // APIC ID 0
+    EXPECT_EQ(words[0] >> 16 & 0xff, 1u); // one logical processor
+    EXPECT_TRUE(words[1] >> 31 & 1);      // the hypervisor bit
+    EXPECT_FALSE(words[1] >> 5 & 1);      // no VMX
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(words + 2), 12),
+              std::string("KVMKVMKVM\0\0\0", 12));
+}
+
+TEST(RunVm, Sandbox) {
+    REQUIRE_KVM();
+    TempDir dir;
+    VmConfig config;
+    config.kernel_path = hello_guest().write(dir, "hello");
+    config.memory_bytes = 8 << 20;
+    config.sandbox = true;
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    pid_t child = ::fork();
+    if (child == 0) {
+        ::close(fds[0]);
+        std::string out;
+        config.on_stdout = [&](std::string_view s) { out += s; };
+        config.on_stderr = [](std::string_view) {};
+        VmResult r = run_vm(config);
+        std::string report = std::to_string(r.exit_value) + " " + out;
+        (void)!::write(fds[1], report.data(), report.size());
+        ::open("/etc/hostname", O_RDONLY); // not on the allow-list: SIGSYS
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    char buffer[64] = {};
+    ssize_t n = ::read(fds[0], buffer, sizeof buffer - 1);
+    ::close(fds[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    EXPECT_GT(n, 0);
+    EXPECT_STREQ(buffer, "42 hi\n"); // the VM ran normally under the filter
+    ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << WEXITSTATUS(status);
+    EXPECT_EQ(WTERMSIG(status), SIGSYS);
 }
 
 TEST(RunVm, RealKernelExits) {

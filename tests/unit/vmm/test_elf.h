@@ -79,17 +79,19 @@ struct TestElf {
             append(&*pvh_entry, 4);
             Elf64_Phdr ph{};
             ph.p_type = PT_NOTE;
+            ph.p_align = 4;
             ph.p_offset = at;
             ph.p_filesz = ph.p_memsz = out.size() - at;
             phdrs.push_back(ph);
         }
         std::vector<uint64_t> section_addr, section_size;
         for (const TestSegment& s : segments) {
-            align(16);
+            align(4096); // p_offset and p_vaddr agree modulo p_align, as loaders may expect
             size_t at = append(s.bytes.data(), s.bytes.size());
             Elf64_Phdr ph{};
             ph.p_type = PT_LOAD;
             ph.p_flags = PF_R | PF_W | PF_X;
+            ph.p_align = 4096;
             ph.p_offset = at;
             ph.p_paddr = s.paddr;
             ph.p_vaddr = s.vaddr ? s.vaddr : s.paddr;
