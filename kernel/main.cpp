@@ -124,7 +124,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
     if (args->test_panic) panic("requested by the test.panic option");
     timeline::mark(timeline::Milestone::Exec);
 
-    linux::ImageLocation location{&image.value(), module.paddr};
+    linux::ImageLocation location{&image.value(), module.paddr, module.size};
     auto failure = linux::exec_program(location, args->argv(), args->envp());
     log("wisp: %.*s: %s\n", static_cast<int>(args->argv()[0].size()), args->argv()[0].data(),
         failure.reason);

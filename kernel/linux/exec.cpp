@@ -47,6 +47,8 @@ ExecFailure exec_program(const ImageLocation& loc, std::span<const std::string_v
     using namespace fs::erofs;
     if (argv.empty()) return {Errno::INVAL, "no program to run"};
     auto& as = mm::address_space();
+    // Image pages are mapped read-only and never freed; the address space must know them.
+    as.set_image_range(loc.paddr, loc.size);
 
     auto inode = loc.image->resolve(argv[0], true);
     if (inode.is_error()) return {inode.error(), "not found in the image"};

@@ -15,6 +15,7 @@ namespace wisp::linux {
 struct ImageLocation {
     const fs::erofs::Image* image;
     uint64_t paddr; // physical address of image byte 0 (page-aligned)
+    uint64_t size;
 };
 
 // A reason for a failed start, printed by the caller as `wisp: <path>: <reason>`.
