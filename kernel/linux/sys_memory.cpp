@@ -29,7 +29,7 @@ Result<long> sys_mmap(uint64_t address, uint64_t length, int prot, int flags, in
     if (type != kMapShared && type != kMapPrivate && type != kMapSharedValidate)
         return Errno::INVAL;
     if (length == 0 || !aligned(static_cast<uint64_t>(offset))) return Errno::INVAL;
-    if (prot & ~kProtMask) return Errno::INVAL;
+    prot &= kProtMask; // mmap ignores unknown protection bits (mprotect refuses them)
     uint64_t size = page_up(length);
     if (size == 0 || size >= mm::kUserEnd) return Errno::NOMEM;
     if (!(flags & kMapAnonymous)) {
