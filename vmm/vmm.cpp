@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -52,6 +53,12 @@ uint64_t now_ns() {
 
 uint64_t page_align_up(uint64_t value) {
     return (value + kPageSize - 1) & ~(kPageSize - 1);
+}
+
+std::string hex(uint64_t value) {
+    char buffer[24];
+    std::snprintf(buffer, sizeof buffer, "0x%llx", static_cast<unsigned long long>(value));
+    return buffer;
 }
 
 std::string mib(uint64_t bytes) {
@@ -149,6 +156,9 @@ VmResult run_vm(const VmConfig& config) {
                         " of guest memory: " + std::strerror(errno) + ": lower -m");
     machine.ram = Mapping(ram, ram_size);
     GuestMemory memory(machine.ram.data(), ram_size);
+    GuestMemory image_memory;
+    if (machine.image)
+        image_memory = GuestMemory(machine.image.data(), machine.image.size(), abi::kImageGpa);
 
     machine.vm.emplace(kvm);
     Vm& vm = *machine.vm;
@@ -195,7 +205,8 @@ VmResult run_vm(const VmConfig& config) {
         kvm_regs regs_now = vcpu.regs();
         kvm_sregs sregs_now = vcpu.sregs();
         if (!symbols) symbols = KernelSymbols::load(config.kernel_path);
-        std::string report = crash_report(what, regs_now, sregs_now, memory, *symbols);
+        std::string report =
+            crash_report(what, regs_now, sregs_now, memory, image_memory, *symbols);
         result.crash = report.substr(0, report.find('\n'));
         to_stderr(report);
     };
@@ -227,13 +238,17 @@ VmResult run_vm(const VmConfig& config) {
             running = false;
             break;
         case KVM_EXIT_MMIO: {
-            // KVM has already stepped past a write (its data is in run->mmio), not past a read.
-            char what[160];
-            std::snprintf(what, sizeof what,
-                          "%u-byte %s of unmapped guest-physical address 0x%llx%s", run->mmio.len,
-                          run->mmio.is_write ? "write" : "read",
-                          static_cast<unsigned long long>(run->mmio.phys_addr),
-                          run->mmio.is_write ? " by the instruction before" : "");
+            // Nothing is memory-mapped yet: this is a stray access. KVM has already stepped
+            // past a write (its data is in run->mmio), not past a read.
+            uint64_t gpa = run->mmio.phys_addr;
+            std::string what =
+                std::to_string(run->mmio.len) + "-byte " + (run->mmio.is_write ? "write" : "read");
+            if (image_memory.contains(gpa, 1))
+                what += " to the read-only image at guest-physical " + hex(gpa) +
+                        " (image offset " + hex(gpa - abi::kImageGpa) + ")";
+            else
+                what += " of unmapped guest-physical address " + hex(gpa);
+            if (run->mmio.is_write) what += " by the instruction before";
             die(what);
             running = false;
             break;

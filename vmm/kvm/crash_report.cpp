@@ -42,14 +42,17 @@ std::optional<uint64_t> translate_linear(const GuestMemory& ram, const kvm_sregs
     return std::nullopt;
 }
 
-size_t read_linear(const GuestMemory& ram, const kvm_sregs& sregs, uint64_t linear,
-                   std::span<uint8_t> out) {
+size_t read_linear(const GuestMemory& ram, const GuestMemory& image, const kvm_sregs& sregs,
+                   uint64_t linear, std::span<uint8_t> out) {
     size_t done = 0;
     while (done < out.size()) {
         uint64_t address = linear + done;
         std::optional<uint64_t> gpa = translate_linear(ram, sregs, address);
         size_t chunk = std::min<size_t>(out.size() - done, 0x1000 - (address & 0xfff));
-        if (!gpa || !ram.read(*gpa, out.data() + done, chunk)) break;
+        if (!gpa) break;
+        if (!ram.read(*gpa, out.data() + done, chunk) &&
+            !image.read(*gpa, out.data() + done, chunk))
+            break;
         done += chunk;
     }
     return done;
@@ -71,15 +74,16 @@ std::string crash_headline(std::string_view what, const kvm_regs& regs, const kv
 }
 
 std::string crash_report(std::string_view what, const kvm_regs& regs, const kvm_sregs& sregs,
-                         const GuestMemory& ram, const KernelSymbols& symbols) {
+                         const GuestMemory& ram, const GuestMemory& image,
+                         const KernelSymbols& symbols) {
     std::string out = crash_headline(what, regs, sregs, symbols);
 
     uint8_t code[16];
-    size_t n = read_linear(ram, sregs, instruction_pointer(regs, sregs), code);
+    size_t n = read_linear(ram, image, sregs, instruction_pointer(regs, sregs), code);
     out += "  code:";
     for (size_t i = 0; i < n; i++)
         out += format(" %02x", code[i]);
-    if (n == 0) out += " (RIP not mapped to guest RAM)";
+    if (n == 0) out += " (RIP not mapped to guest memory)";
     out += "\n";
 
     auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };

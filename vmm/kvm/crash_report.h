@@ -23,10 +23,11 @@ namespace wisp::vmm {
 std::optional<uint64_t> translate_linear(const GuestMemory& ram, const kvm_sregs& sregs,
                                          uint64_t linear);
 
-// Copies guest memory at a linear address into out, page by page; returns the number of bytes
-// copied (fewer when a page is not mapped).
-size_t read_linear(const GuestMemory& ram, const kvm_sregs& sregs, uint64_t linear,
-                   std::span<uint8_t> out);
+// Copies guest memory at a linear address into out, page by page, from RAM or the image (where
+// the application's code lives); returns the number of bytes copied (fewer when a page is not
+// mapped). Page tables are read from RAM only.
+size_t read_linear(const GuestMemory& ram, const GuestMemory& image, const kvm_sregs& sregs,
+                   uint64_t linear, std::span<uint8_t> out);
 
 // The linear address of the instruction pointer (CS base applies outside long mode).
 uint64_t instruction_pointer(const kvm_regs& regs, const kvm_sregs& sregs);
@@ -35,8 +36,9 @@ uint64_t instruction_pointer(const kvm_regs& regs, const kvm_sregs& sregs);
 std::string crash_headline(std::string_view what, const kvm_regs& regs, const kvm_sregs& sregs,
                            const KernelSymbols& symbols);
 
-// The headline followed by the instruction bytes at RIP and the registers.
+// The headline followed by the instruction bytes at RIP and the registers. image may be empty.
 std::string crash_report(std::string_view what, const kvm_regs& regs, const kvm_sregs& sregs,
-                         const GuestMemory& ram, const KernelSymbols& symbols);
+                         const GuestMemory& ram, const GuestMemory& image,
+                         const KernelSymbols& symbols);
 
 } // namespace wisp::vmm

@@ -77,9 +77,35 @@ TEST(ReadLinear, AcrossPagesStopsAtTheHole) {
     ram.bytes[0x30'0fff] = 0xbb;
     uint8_t out[8] = {};
     // 0x400ffe..0x401005: the first page is mapped, the next one is not.
-    EXPECT_EQ(read_linear(ram.memory(), sregs, 0x40'0ffe, out), 2u);
+    EXPECT_EQ(read_linear(ram.memory(), GuestMemory{}, sregs, 0x40'0ffe, out), 2u);
     EXPECT_EQ(out[0], 0xaa);
     EXPECT_EQ(out[1], 0xbb);
+}
+
+TEST(ReadLinear, CodeInTheImage) {
+    // Application code is mapped straight from the read-only image slot, outside RAM.
+    PagedRam ram;
+    auto sregs = ram.sregs();
+    ram.put(0x6000 + 1 * 8, 0x1'0000'2000 | P); // 0x401000 -> image page at 4 GiB + 0x2000
+    std::vector<uint8_t> image_bytes(0x3000);
+    image_bytes[0x2010] = 0xcc;
+    GuestMemory image(image_bytes.data(), image_bytes.size(), 0x1'0000'0000);
+    uint8_t out[2] = {};
+    EXPECT_EQ(read_linear(ram.memory(), image, sregs, 0x40'1010, out), 2u);
+    EXPECT_EQ(out[0], 0xcc);
+    EXPECT_EQ(read_linear(ram.memory(), GuestMemory{}, sregs, 0x40'1010, out), 0u);
+}
+
+TEST(GuestMemory, RangeAboveZero) {
+    std::vector<uint8_t> bytes(0x1000);
+    GuestMemory image(bytes.data(), bytes.size(), 0x1'0000'0000);
+    EXPECT_TRUE(image.contains(0x1'0000'0000, 0x1000));
+    EXPECT_TRUE(image.contains(0x1'0000'0fff, 1));
+    EXPECT_FALSE(image.contains(0x1'0000'0fff, 2));
+    EXPECT_FALSE(image.contains(0xffff'ffff, 1));
+    EXPECT_FALSE(image.contains(0, 1));
+    EXPECT_FALSE(image.contains(0x1'0000'0001, ~0ull));
+    EXPECT_EQ(image.bytes(0x1'0000'0010, 4).data(), bytes.data() + 0x10);
 }
 
 TEST(CrashReport, HeadlineCodeAndRegisters) {
@@ -90,7 +116,8 @@ TEST(CrashReport, HeadlineCodeAndRegisters) {
     kvm_regs regs{};
     regs.rip = 0xffff'ffff'8000'0100;
     regs.rax = 0x1122334455667788;
-    std::string report = crash_report("triple fault", regs, sregs, ram.memory(), KernelSymbols{});
+    std::string report =
+        crash_report("triple fault", regs, sregs, ram.memory(), {}, KernelSymbols{});
     EXPECT_EQ(report.substr(0, report.find('\n')),
               "wisp: guest crashed: triple fault at RIP 0xffffffff80000100");
     EXPECT_THAT(report, HasSubstr("code: 0f 0b 90 00"));
@@ -102,8 +129,8 @@ TEST(CrashReport, UnmappedRip) {
     PagedRam ram;
     kvm_regs regs{};
     regs.rip = 0xdead'0000;
-    std::string report = crash_report("emulation failure", regs, ram.sregs(), ram.memory(), {});
-    EXPECT_THAT(report, HasSubstr("RIP not mapped"));
+    std::string report = crash_report("emulation failure", regs, ram.sregs(), ram.memory(), {}, {});
+    EXPECT_THAT(report, HasSubstr("RIP not mapped to guest memory"));
 }
 
 TEST(CrashReport, ProtectedModeUsesCsBase) {
