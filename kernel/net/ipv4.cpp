@@ -278,7 +278,10 @@ bool Ipv4::output(Packet&& payload, Ipv4Address source, Ipv4Address destination,
                         dont_fragment ? kIpFlagDontFragment : 0, id);
         return true;
     }
-    if (dont_fragment) return false;
+    if (dont_fragment) {
+        m_stats.too_big++;
+        return false;
+    }
     // RFC 791 §3.2 fragmentation: every fragment but the last carries a multiple of 8 bytes.
     size_t per_fragment = size_t(mtu - sizeof(Ipv4Header)) & ~size_t(7);
     for (size_t offset = 0; offset < length; offset += per_fragment) {

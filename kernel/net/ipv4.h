@@ -72,6 +72,7 @@ struct Ipv4Stats {
     uint64_t sent = 0;
     uint64_t fragments_sent = 0;
     uint64_t no_buffers = 0;
+    uint64_t too_big = 0; // DF datagrams larger than the MTU (a bug in the caller)
 };
 
 class Stack;

@@ -199,6 +199,8 @@ public:
     bool m_rtt_valid = false;
     bool m_rtt_timing = false;   // timing one segment (no timestamps)
     Seq m_rtt_seq;
+    uint32_t m_rto_ts_floor = 0;   // TSval of the first retransmission after a timeout
+    bool m_rto_ts_floor_valid = false;
     uint64_t m_rtt_start_us = 0;
 
     // Congestion control and loss recovery.
@@ -324,6 +326,7 @@ public:
     bool next_hole(const TcpSocket& s, Seq& start, uint32_t& length) const;
     // Resends [start, start + max_length) clipped to the data, plus the FIN if it follows.
     bool retransmit_range(TcpSocket& s, Seq start, uint32_t max_length);
+    uint32_t effective_mss(const TcpSocket& s) const;
 
     static void on_rtx_timer(void* owner, uint64_t now);
     static void on_delack_timer(void* owner, uint64_t now);

@@ -154,6 +154,8 @@ void Tcp::input_listen(TcpSocket& listener, const Ipv4Info& ip, const TcpHeader&
     c->m_user_mss = listener.m_user_mss;
     c->m_irs = Seq(h.seq.value());
     c->m_rcv_nxt = c->m_irs + 1;
+    c->m_rcv_adv = c->m_rcv_nxt;
+    c->m_last_ack_sent = c->m_rcv_nxt;
     c->m_iss = generate_isn(c->m_local.address, c->m_local.port, c->m_remote.address,
                             c->m_remote.port);
     c->m_snd_una = c->m_snd_nxt = c->m_snd_max = c->m_iss;
@@ -196,6 +198,8 @@ void Tcp::input_syn_sent(TcpSocket& s, const Ipv4Info& ip, const TcpHeader& h,
     if (!(flags & kTcpSyn)) return;
     s.m_irs = seq;
     s.m_rcv_nxt = seq + 1;
+    s.m_rcv_adv = s.m_rcv_nxt;
+    s.m_last_ack_sent = s.m_rcv_nxt;
     apply_syn_options(s, options, true);
     s.m_last_receive_us = m_stack.now_us();
     if (ack_ok) {
@@ -256,7 +260,14 @@ void Tcp::input_synchronized(TcpSocket& s, const Ipv4Info& ip, const TcpHeader& 
 
     // PAWS (RFC 7323 §5.3 R1-R3). A timestamp older than TS.Recent marks an old duplicate,
     // unless TS.Recent itself is older than 24 days (then it is invalid).
-    if (s.m_ts_enabled && options.has_timestamp && !(flags & kTcpRst) &&
+    // Pure duplicate ACKs overtaken by later segments are let through, as Linux does
+    // (tcp_disordered_ack): they carry no data PAWS protects, and dropping them would lose
+    // the duplicate-ACK signal.
+    bool disordered_ack = payload_length == 0 && !(flags & (kTcpSyn | kTcpFin)) &&
+                          (flags & kTcpAck) && seq == s.m_rcv_nxt &&
+                          Seq(h.ack.value()) == s.m_snd_una &&
+                          uint32_t(s.m_ts_recent - options.ts_value) <= s.m_rto_us / 1000;
+    if (s.m_ts_enabled && options.has_timestamp && !(flags & kTcpRst) && !disordered_ack &&
         int32_t(options.ts_value - s.m_ts_recent) < 0 &&
         now - s.m_ts_recent_time_us < 24ull * 86400 * 1'000'000) {
         m_stats.paws_rejected++;
@@ -404,7 +415,8 @@ void Tcp::input_synchronized(TcpSocket& s, const Ipv4Info& ip, const TcpHeader& 
         case TcpState::Established:
         case TcpState::FinWait1:
         case TcpState::FinWait2:
-            if (s.m_user_closed && payload_length > 0) {
+            // (A child still waiting in the accept queue has no user yet but is not closed.)
+            if (s.m_user_closed && !s.m_listener && payload_length > 0) {
                 // Data for a socket nobody can read any more: abort (Linux, RFC 2525 §2.17).
                 send_control(s, s.m_snd_max, kTcpRst | kTcpAck);
                 reset_connection(s, Errno{});
@@ -512,8 +524,14 @@ void Tcp::on_new_ack(TcpSocket& s, Seq ack, const TcpOptions& options, uint64_t 
     // RTT sample: from the echoed timestamp (RFC 7323 §4) or the one timed segment, never
     // from a retransmission (Karn).
     if (s.m_ts_enabled && options.has_timestamp && options.ts_echo != 0) {
-        uint32_t now_ts = ts_now() + s.m_ts_offset;
-        update_rtt(s, uint64_t(now_ts - options.ts_echo) * 1000);
+        // An echo older than our last timeout's retransmission measures the backoff wait,
+        // not the path (the peer echoes an old TS.Recent when our retransmission was a
+        // duplicate it already had): Karn's rule, applied to timestamps.
+        if (!s.m_rto_ts_floor_valid || int32_t(options.ts_echo - s.m_rto_ts_floor) >= 0) {
+            uint32_t now_ts = ts_now() + s.m_ts_offset;
+            update_rtt(s, uint64_t(now_ts - options.ts_echo) * 1000);
+            s.m_rto_ts_floor_valid = false;
+        }
     } else if (s.m_rtt_timing && ack > s.m_rtt_seq) {
         s.m_rtt_timing = false;
         update_rtt(s, now - s.m_rtt_start_us);

@@ -100,8 +100,15 @@ bool Tcp::transmit_segment(TcpSocket& s, Seq seq, uint32_t length, uint8_t flags
         o.ts_value = ts_now() + s.m_ts_offset;
         o.ts_echo = s.m_ts_recent;
     }
-    if (!syn && s.m_sack_enabled && s.m_ooo && !(flags & kTcpRst))
-        build_sack_blocks(s, o, o.timestamp ? 3 : 4);
+    if (!syn && s.m_sack_enabled && s.m_ooo && !(flags & kTcpRst)) {
+        // As many blocks as fit in the MTU next to this payload (callers leave room by
+        // sending smaller segments while SACK blocks are due, as Linux does).
+        size_t used = 40 + (o.timestamp ? 12 : 0) + length;
+        size_t room = m_stack.mtu() > used ? m_stack.mtu() - used : 0;
+        size_t fit = room >= 12 ? (room - 4) / 8 : 0;
+        size_t limit = o.timestamp ? 3 : 4;
+        if (fit > 0) build_sack_blocks(s, o, fit < limit ? fit : limit);
+    }
     size_t options_length = tcp_options_length(o);
     size_t header_length = sizeof(TcpHeader) + options_length;
 
@@ -141,7 +148,7 @@ bool Tcp::transmit_segment(TcpSocket& s, Seq seq, uint32_t length, uint8_t flags
     if (flags & kTcpAck) {
         s.m_last_ack_sent = s.m_rcv_nxt;
         Seq edge = s.m_rcv_nxt + window;
-        if (edge > s.m_rcv_adv || !(flags & kTcpRst)) s.m_rcv_adv = seq_max(edge, s.m_rcv_adv);
+        if (edge > s.m_rcv_adv) s.m_rcv_adv = edge;
         // An ACK went out: nothing is waiting to be acknowledged any more.
         s.m_ack_now = false;
         s.m_unacked_bytes = 0;
@@ -170,11 +177,15 @@ void Tcp::send_ack(TcpSocket& s) {
     if (s.m_state == TcpState::SynSent || s.m_state == TcpState::Closed ||
         s.m_state == TcpState::Listen)
         return;
-    transmit_segment(s, s.m_snd_nxt, 0, kTcpAck, false);
+    // SND.MAX rather than SND.NXT: after a timeout rewinds SND.NXT, an ACK carrying the
+    // rewound number would fall left of the peer's window and be discarded with the
+    // acknowledgment it carries (BSD does the same).
+    transmit_segment(s, s.m_snd_max, 0, kTcpAck, false);
 }
 
 void Tcp::send_control(TcpSocket& s, Seq seq, uint8_t flags) {
     if (flags & kTcpRst) m_stats.resets_sent++;
+
     transmit_segment(s, seq, 0, flags, false);
 }
 
@@ -292,7 +303,16 @@ uint32_t Tcp::pipe(const TcpSocket& s) const {
     return outstanding > lost ? outstanding - lost : 0;
 }
 
+uint32_t Tcp::effective_mss(const TcpSocket& s) const {
+    // While we owe the peer SACK blocks, leave room for them (RFC 2018: up to 3 with
+    // timestamps, 4 without).
+    if (s.m_sack_enabled && s.m_ooo) return s.m_mss - (s.m_ts_enabled ? 28u : 36u);
+    return s.m_mss;
+}
+
 bool Tcp::retransmit_range(TcpSocket& s, Seq start, uint32_t max_length) {
+    uint32_t mss = effective_mss(s);
+    if (max_length > mss) max_length = mss;
     Seq data_end = send_buffer_start(s) + uint32_t(s.m_send.size());
     uint32_t data_length = start < data_end ? seq_distance(start, data_end) : 0;
     if (data_length > max_length) data_length = max_length;
@@ -323,7 +343,7 @@ void Tcp::output(TcpSocket& s) {
     }
     uint64_t now = m_stack.now_us();
     bool sent = false;
-    uint32_t mss = s.m_mss;
+    uint32_t mss = effective_mss(s);
 
     // RFC 5681 §4.1: after an idle period longer than the RTO, restart from a small window.
     if (s.m_snd_una == s.m_snd_max && s.m_last_send_us != 0 &&

@@ -112,6 +112,10 @@ void Tcp::retransmit_timeout(TcpSocket& s, uint64_t now) {
     // RFC 2018 §8: after a timeout the SACK information is no longer trusted.
     s.m_scoreboard.clear();
     s.m_rtt_timing = false;
+    if (!s.m_rto_ts_floor_valid) {
+        s.m_rto_ts_floor = ts_now() + s.m_ts_offset;
+        s.m_rto_ts_floor_valid = true;
+    }
     // Go back to SND.UNA and resend from there as the window reopens.
     s.m_snd_nxt = s.m_snd_una;
     s.m_high_rxt = s.m_snd_una;
