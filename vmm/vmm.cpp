@@ -123,6 +123,51 @@ const char* internal_error_name(uint32_t suberror) {
     }
 }
 
+// Handles one exit from KVM_RUN. Returns what killed the guest, or nullopt when it may go on
+// (or stopped through the debug-exit port: ports.exit_value()).
+std::optional<std::string> handle_exit(uint32_t reason, Vcpu& vcpu, PortBus& ports,
+                                       const GuestMemory& image) {
+    kvm_run* run = vcpu.run();
+    switch (reason) {
+    case KVM_EXIT_IO: {
+        std::optional<PioAccess> access = decode_pio(run, vcpu.run_size());
+        if (!access) return "port I/O exit with data outside the kvm_run page";
+        ports.handle(*access);
+        return std::nullopt;
+    }
+    case KVM_EXIT_INTR:
+        return std::nullopt; // a host signal; its handler has run
+    case KVM_EXIT_HLT:
+        // Only without an in-kernel irqchip; with one, KVM waits for an interrupt itself.
+        return "hlt with no way to wake up";
+    case KVM_EXIT_MMIO: {
+        // Nothing is memory-mapped yet: this is a stray access. KVM has already stepped past a
+        // write (its data is in run->mmio), not past a read.
+        uint64_t gpa = run->mmio.phys_addr;
+        std::string what =
+            std::to_string(run->mmio.len) + "-byte " + (run->mmio.is_write ? "write" : "read");
+        if (image.contains(gpa, 1))
+            what += " to the read-only image at guest-physical " + hex(gpa) + " (image offset " +
+                    hex(gpa - image.gpa_base()) + ")";
+        else
+            what += " of unmapped guest-physical address " + hex(gpa);
+        if (run->mmio.is_write) what += " by the instruction before";
+        return what;
+    }
+    case KVM_EXIT_SHUTDOWN:
+        return "triple fault";
+    case KVM_EXIT_INTERNAL_ERROR: {
+        const char* name = internal_error_name(run->internal.suberror);
+        return name ? name : "KVM internal error " + std::to_string(run->internal.suberror);
+    }
+    case KVM_EXIT_FAIL_ENTRY:
+        return "VM entry failed (hardware reason " +
+               hex(run->fail_entry.hardware_entry_failure_reason) + ")";
+    default:
+        return "unexpected KVM exit " + std::to_string(reason);
+    }
+}
+
 } // namespace
 
 VmResult run_vm(const VmConfig& config) {
@@ -137,18 +182,12 @@ VmResult run_vm(const VmConfig& config) {
     if (ram_size > abi::kMmioGapStart)
         throw UserError("wisp: memory size " + mib(config.memory_bytes) +
                         " is above the limit of " + mib(abi::kMmioGapStart) +
-                        " (guest RAM ends where the MMIO gap starts): "
-                        "lower -m");
+                        " (guest RAM ends where the MMIO gap starts): lower -m");
     if (ram_size <= kHighRamStart)
         throw UserError("wisp: memory size must be more than 1 MiB: raise -m");
 
-    Kvm kvm = Kvm::open();
-    const CpuProbe& probe = host_cpu_probe(kvm);
-
+    // Guest memory and its contents first: a bad kernel or image fails before any KVM work.
     Machine machine;
-    uint64_t image_file_size = 0;
-    if (!config.image_path.empty()) machine.image = map_image(config.image_path, image_file_size);
-
     void* ram = ::mmap(nullptr, ram_size, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (ram == MAP_FAILED)
@@ -156,10 +195,20 @@ VmResult run_vm(const VmConfig& config) {
                         " of guest memory: " + std::strerror(errno) + ": lower -m");
     machine.ram = Mapping(ram, ram_size);
     GuestMemory memory(machine.ram.data(), ram_size);
+    uint64_t image_file_size = 0;
     GuestMemory image_memory;
-    if (machine.image)
+    if (!config.image_path.empty()) {
+        machine.image = map_image(config.image_path, image_file_size);
         image_memory = GuestMemory(machine.image.data(), machine.image.size(), abi::kImageGpa);
+    }
+    LoadedKernel kernel = load_kernel(config.kernel_path, memory);
+    std::optional<PvhModule> module;
+    if (machine.image) module = PvhModule{abi::kImageGpa, image_file_size};
+    uint64_t start_info = write_start_info(memory, config.cmdline, module);
+    result.ns_kernel_loaded = elapsed();
 
+    Kvm kvm = Kvm::open();
+    const CpuProbe& probe = host_cpu_probe(kvm);
     machine.vm.emplace(kvm);
     Vm& vm = *machine.vm;
     vm.set_tss_and_identity_map(kTssGpa, kIdentityMapGpa);
@@ -173,19 +222,13 @@ VmResult run_vm(const VmConfig& config) {
     filter_cpuid(cpuid, probe);
     set_cpu_topology(cpuid, 0, 1);
     vcpu.set_cpuid(cpuid);
-    result.ns_vm_created = elapsed();
-
-    LoadedKernel kernel = load_kernel(config.kernel_path, memory);
-    std::optional<PvhModule> module;
-    if (machine.image) module = PvhModule{abi::kImageGpa, image_file_size};
-    uint64_t start_info = write_start_info(memory, config.cmdline, module);
-    kvm_sregs sregs = vcpu.sregs();
+    kvm_sregs sregs = vcpu.sregs(); // the reset state, completed by PVH's requirements
     kvm_regs regs{};
     set_pvh_entry_state(regs, sregs, kernel.pvh_entry, start_info);
     vcpu.set_sregs(sregs);
     vcpu.set_regs(regs);
     result.tsc_khz = vcpu.tsc_khz();
-    result.ns_kernel_loaded = elapsed();
+    result.ns_vm_created = elapsed();
 
     OutputSink to_stdout = config.on_stdout;
     if (!to_stdout) to_stdout = [](std::string_view s) { write_all(1, s); };
@@ -200,85 +243,22 @@ VmResult run_vm(const VmConfig& config) {
         enter_sandbox();
     }
 
-    // The guest is dead: diagnose it on stderr and stop.
-    auto die = [&](const std::string& what) {
-        kvm_regs regs_now = vcpu.regs();
-        kvm_sregs sregs_now = vcpu.sregs();
+    result.ns_first_entry = elapsed();
+    std::optional<std::string> death;
+    while (!death && !ports.exit_value())
+        death = handle_exit(vcpu.enter(), vcpu, ports, image_memory);
+    result.ns_exit = elapsed();
+
+    if (death) {
         if (!symbols) symbols = KernelSymbols::load(config.kernel_path);
         std::string report =
-            crash_report(what, regs_now, sregs_now, memory, image_memory, *symbols);
+            crash_report(*death, vcpu.regs(), vcpu.sregs(), memory, image_memory, *symbols);
         result.crash = report.substr(0, report.find('\n'));
         to_stderr(report);
-    };
-
-    result.ns_first_entry = elapsed();
-    for (bool running = true; running;) {
-        uint32_t reason = vcpu.enter();
-        kvm_run* run = vcpu.run();
-        switch (reason) {
-        case KVM_EXIT_IO: {
-            std::optional<PioAccess> access = decode_pio(run, vcpu.run_size());
-            if (!access) {
-                die("port I/O exit with data outside the kvm_run page");
-                running = false;
-                break;
-            }
-            ports.handle(*access);
-            if (ports.exit_value()) {
-                result.exited = true;
-                result.exit_value = *ports.exit_value();
-                running = false;
-            }
-            break;
-        }
-        case KVM_EXIT_INTR:
-            break; // a host signal; its handler has run
-        case KVM_EXIT_HLT:
-            die("hlt with no way to wake up");
-            running = false;
-            break;
-        case KVM_EXIT_MMIO: {
-            // Nothing is memory-mapped yet: this is a stray access. KVM has already stepped
-            // past a write (its data is in run->mmio), not past a read.
-            uint64_t gpa = run->mmio.phys_addr;
-            std::string what =
-                std::to_string(run->mmio.len) + "-byte " + (run->mmio.is_write ? "write" : "read");
-            if (image_memory.contains(gpa, 1))
-                what += " to the read-only image at guest-physical " + hex(gpa) +
-                        " (image offset " + hex(gpa - abi::kImageGpa) + ")";
-            else
-                what += " of unmapped guest-physical address " + hex(gpa);
-            if (run->mmio.is_write) what += " by the instruction before";
-            die(what);
-            running = false;
-            break;
-        }
-        case KVM_EXIT_SHUTDOWN:
-            die("triple fault");
-            running = false;
-            break;
-        case KVM_EXIT_INTERNAL_ERROR: {
-            const char* name = internal_error_name(run->internal.suberror);
-            die(name ? name : "KVM internal error " + std::to_string(run->internal.suberror));
-            running = false;
-            break;
-        }
-        case KVM_EXIT_FAIL_ENTRY: {
-            char what[96];
-            std::snprintf(
-                what, sizeof what, "VM entry failed (hardware reason 0x%llx)",
-                static_cast<unsigned long long>(run->fail_entry.hardware_entry_failure_reason));
-            die(what);
-            running = false;
-            break;
-        }
-        default:
-            die("unexpected KVM exit " + std::to_string(reason));
-            running = false;
-            break;
-        }
+    } else {
+        result.exited = true;
+        result.exit_value = *ports.exit_value();
     }
-    result.ns_exit = elapsed();
     result.control = ports.control().take_records();
 
     machine.vcpu.reset();

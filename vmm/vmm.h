@@ -37,8 +37,9 @@ struct VmResult {
     bool exited = false;     // false: the guest died (triple fault, emulation failure...)
     std::string crash;       // when it died: the headline of the diagnosis (no newline)
     std::map<std::string, std::string> control; // control-channel records, last value wins
-    // Host-side timings, nanoseconds from run_vm() entry.
-    uint64_t ns_vm_created = 0, ns_kernel_loaded = 0, ns_first_entry = 0, ns_exit = 0,
+    // Host-side timings, nanoseconds from run_vm() entry, in the order the phases end: kernel
+    // and start info in guest memory, VM and vCPU ready, first KVM_RUN, guest stopped, VM gone.
+    uint64_t ns_kernel_loaded = 0, ns_vm_created = 0, ns_first_entry = 0, ns_exit = 0,
              ns_teardown = 0;
     uint64_t tsc_khz = 0; // guest TSC frequency (KVM_GET_TSC_KHZ), for guest milestones
 };
