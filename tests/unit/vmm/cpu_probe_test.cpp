@@ -4,9 +4,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include "kvm/vm.h"
+#include "test_elf.h"
 
 namespace wisp::vmm {
 namespace {
@@ -211,6 +219,40 @@ TEST(CpuProbeCache, PathFollowsXdg) {
         ::setenv("XDG_CACHE_HOME", saved.c_str(), 1);
     else
         ::unsetenv("XDG_CACHE_HOME");
+}
+
+} // namespace
+} // namespace wisp::vmm
+
+namespace wisp::vmm {
+namespace {
+
+TEST(CpuProbeOnKvm, RunsAndCaches) {
+    if (::access("/dev/kvm", R_OK | W_OK) != 0) GTEST_SKIP() << "/dev/kvm is not available";
+    Kvm kvm = Kvm::open();
+    CpuProbe probe = run_cpu_probe(kvm);
+    EXPECT_TRUE(probe.complete);
+    EXPECT_FALSE(probe.supported_cpuid.empty());
+
+    // host_cpu_probe() keeps its answer for the life of the process: ask a child.
+    test::TempDir cache;
+    pid_t child = ::fork();
+    if (child == 0) {
+        ::setenv("XDG_CACHE_HOME", cache.file("xdg").c_str(), 1);
+        const CpuProbe& first = host_cpu_probe();
+        std::string path = cpu_probe_cache_path(kvm.api_version());
+        CpuProbe cached;
+        std::ifstream in(path);
+        std::stringstream text;
+        text << in.rdbuf();
+        bool ok = first.complete && cpu_probe_from_json(text.str(), cached) &&
+                  cached.supported_cpuid.size() == first.supported_cpuid.size() &&
+                  cached.xsave == first.xsave && cached.sysret == first.sysret;
+        ::_exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 } // namespace
