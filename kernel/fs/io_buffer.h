@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The memory a read() fills or a write() drains, seen by file systems and devices as one byte
+// range [0, size()). In the kernel it is the application's buffer or iovec list, so a file
+// system copies straight between its storage (image pages, tmpfs pages) and the application:
+// there is no intermediate kernel copy. Host tests use plain memory.
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "lib/result.h"
+
+namespace wisp::fs {
+
+// Receives bytes the buffer hands out directly (see IoBuffer::stream).
+class ByteSink {
+public:
+    virtual void put(const char* data, size_t length) = 0;
+
+protected:
+    ~ByteSink() = default;
+};
+
+class IoBuffer {
+public:
+    size_t size() const { return m_size; }
+
+    // read direction: copies `length` kernel bytes into the buffer at `at`. EFAULT when the
+    // buffer's memory is not writable; the caller then reports the bytes done so far.
+    virtual Result<void> store(size_t at, const void* source, size_t length) = 0;
+    virtual Result<void> store_zeros(size_t at, size_t length) = 0;
+    // write direction: copies `length` bytes of the buffer at `at` into kernel memory.
+    virtual Result<void> load(void* destination, size_t at, size_t length) = 0;
+    // write direction, zero copy: hands [at, at + length) to `sink` in directly readable pieces
+    // (for application memory: each page made present, then its own address). Returns the bytes
+    // handed over: fewer than `length` (or EFAULT if none) when the memory ends early.
+    virtual Result<size_t> stream(size_t at, size_t length, ByteSink& sink) = 0;
+
+protected:
+    explicit IoBuffer(size_t size) : m_size(size) {}
+    ~IoBuffer() = default;
+    size_t m_size;
+};
+
+// An IoBuffer over kernel (or host test) memory.
+class MemoryBuffer final : public IoBuffer {
+public:
+    MemoryBuffer(void* data, size_t size) : IoBuffer(size), m_data(static_cast<char*>(data)) {}
+    MemoryBuffer(const void* data, size_t size)
+        : IoBuffer(size), m_data(const_cast<char*>(static_cast<const char*>(data))) {}
+
+    Result<void> store(size_t at, const void* source, size_t length) override {
+        VERIFY(at <= m_size && length <= m_size - at);
+        memcpy(m_data + at, source, length);
+        return {};
+    }
+    Result<void> store_zeros(size_t at, size_t length) override {
+        VERIFY(at <= m_size && length <= m_size - at);
+        memset(m_data + at, 0, length);
+        return {};
+    }
+    Result<void> load(void* destination, size_t at, size_t length) override {
+        VERIFY(at <= m_size && length <= m_size - at);
+        memcpy(destination, m_data + at, length);
+        return {};
+    }
+    Result<size_t> stream(size_t at, size_t length, ByteSink& sink) override {
+        VERIFY(at <= m_size && length <= m_size - at);
+        sink.put(m_data + at, length);
+        return length;
+    }
+
+private:
+    char* m_data;
+};
+
+} // namespace wisp::fs

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+// The kernel's side of fs/system.h: pages are frames from the frame allocator, reached through
+// the direct map; the time is the platform clock.
+#include "fs/system.h"
+#include "mm/frames.h"
+#include "platform/platform.h"
+
+namespace wisp::fs {
+
+void* allocate_page(bool zeroed) {
+    uint64_t frame = zeroed ? mm::frames().allocate_zeroed() : mm::frames().allocate();
+    return frame ? platform::phys_to_virt(frame) : nullptr;
+}
+
+void free_page(void* page) {
+    if (page) mm::frames().free(platform::virt_to_phys(page));
+}
+
+uint64_t free_page_estimate() {
+    mm::FrameStats s = mm::frames().stats();
+    return s.fresh_frames + s.dirty_frames;
+}
+
+uint64_t total_page_estimate() { return mm::frames().stats().total_frames; }
+
+Timestamp current_time() {
+    uint64_t ns = platform::boot_epoch_ns() + platform::monotonic_ns();
+    return {static_cast<int64_t>(ns / 1'000'000'000), static_cast<uint32_t>(ns % 1'000'000'000)};
+}
+
+} // namespace wisp::fs
