@@ -105,7 +105,7 @@ void zero_leaf(std::vector<kvm_cpuid_entry2>& entries, uint32_t leaf, uint32_t s
 
 // CRC-32C (Castagnoli, reflected 0x82f63b78), the polynomial SSE4.2 crc32 computes; no final
 // inversion, like the instruction.
-uint32_t crc32c_step(uint32_t crc, uint32_t data) {
+constexpr uint32_t crc32c_step(uint32_t crc, uint32_t data) {
     for (int i = 0; i < 32; i++) {
         bool bit = (crc ^ (data >> i)) & 1;
         crc = (crc >> 1) ^ (bit ? 0x82f63b78u : 0);
@@ -124,6 +124,8 @@ constexpr uint64_t kProbeRamSize = 0x10000;
 constexpr uint64_t kPml4 = 0x1000, kGdt = 0x4000, kMovbeData = 0x5c00, kCode = 0x8000,
                    kUserCode = 0x9000;
 constexpr uint16_t kProbePort = 0x80;
+
+constexpr uint32_t kCrc32cProbe = crc32c_step(0xffff'ffff, 0x1234'5678); // cpu_probe_code.S
 
 constexpr uint64_t kCr4Osxsave = 1u << 18;
 constexpr uint64_t kCr4Fsgsbase = 1u << 16;
@@ -152,12 +154,7 @@ const ProbeSpec kProbes[] = {
     {"cx16", &CpuProbe::cx16, CODE(cx16), {1, 0, Ecx, 13}, 0, 0x1234},
     {"rdtscp", &CpuProbe::rdtscp, CODE(rdtscp), {0x8000'0001, 0, Edx, 27}},
     {"rdpid", &CpuProbe::rdpid, CODE(rdpid), {7, 0, Ecx, 22}},
-    {"sse42",
-     &CpuProbe::sse42,
-     CODE(sse42),
-     {1, 0, Ecx, 20},
-     0,
-     crc32c_step(0xffff'ffff, 0x1234'5678)},
+    {"sse42", &CpuProbe::sse42, CODE(sse42), {1, 0, Ecx, 20}, 0, kCrc32cProbe},
     {"bmi1", &CpuProbe::bmi1, CODE(bmi1), {7, 0, Ebx, 3}, 0, 0x0f},
     {"bmi2", &CpuProbe::bmi2, CODE(bmi2), {7, 0, Ebx, 8}, 0, 0x30},
     {"lzcnt", &CpuProbe::lzcnt, CODE(lzcnt), {0x8000'0001, 0, Ecx, 5}, 0, 63},
