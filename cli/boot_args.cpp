@@ -29,7 +29,8 @@ BootArgs boot_args_for_program(const RunOptions& options, const std::string& pro
 
 BootArgs boot_args_for_image(const RunOptions& options) {
     BootArgs boot;
-    for (const std::string& entry : options.env) boot.options.push_back("env=" + entry);
+    for (const std::string& entry : options.env)
+        boot.options.push_back("env=" + entry);
     add_flags(options, boot);
     boot.argv = options.args;
     return boot;

@@ -54,7 +54,8 @@ void ControlParser::take_line(std::string_view line) {
 
 std::map<std::string, std::string> ControlParser::latest() const {
     std::map<std::string, std::string> result;
-    for (const auto& [key, value] : m_records) result[key] = value;
+    for (const auto& [key, value] : m_records)
+        result[key] = value;
     return result;
 }
 

@@ -14,7 +14,7 @@
 namespace wisp::cli {
 
 class ControlParser {
-public:
+  public:
     // Feeds bytes as they arrive; records may be split across chunks.
     void feed(std::string_view bytes);
     // Ends the stream: a last record without its newline still counts.
@@ -26,7 +26,7 @@ public:
     // Last value for each key.
     std::map<std::string, std::string> latest() const;
 
-private:
+  private:
     void take_line(std::string_view line);
 
     std::string m_partial;

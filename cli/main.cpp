@@ -26,10 +26,9 @@ struct UsageError : std::runtime_error {
 
 // CLI11's usage line cannot show what prefix_command() collects; say it.
 class Formatter : public CLI::Formatter {
-public:
+  public:
     std::string make_usage(const CLI::App* app, std::string name) const override {
-        if (app->get_name() == "run")
-            return "Usage: wisp run [OPTIONS] PROGRAM|IMAGE [ARGS...]\n";
+        if (app->get_name() == "run") return "Usage: wisp run [OPTIONS] PROGRAM|IMAGE [ARGS...]\n";
         if (app->get_name() == "build")
             return "Usage: wisp build -o IMAGE [OPTIONS] PROGRAM [ARGS...]\n";
         return CLI::Formatter::make_usage(app, std::move(name));
@@ -42,12 +41,14 @@ struct CommonOptions {
     std::vector<std::string> file_args;
 
     void add_to(CLI::App& app) {
-        app.add_option("-e,--env", env_args, "Set an environment variable (KEY=VAL, or KEY to copy "
-                                             "the host's value)")
+        app.add_option("-e,--env", env_args,
+                       "Set an environment variable (KEY=VAL, or KEY to copy "
+                       "the host's value)")
             ->type_name("KEY=VAL")
             ->allow_extra_args(false);
-        app.add_option("--file", file_args, "Add a host file or directory to the image, at GUEST "
-                                            "(default: the same absolute path)")
+        app.add_option("--file", file_args,
+                       "Add a host file or directory to the image, at GUEST "
+                       "(default: the same absolute path)")
             ->type_name("HOST[:GUEST]")
             ->allow_extra_args(false);
     }
@@ -59,7 +60,8 @@ struct CommonOptions {
     }
     std::vector<std::pair<std::string, std::string>> files() const {
         std::vector<std::pair<std::string, std::string>> result;
-        for (const std::string& arg : file_args) result.push_back(parse_file_option(arg));
+        for (const std::string& arg : file_args)
+            result.push_back(parse_file_option(arg));
         return result;
     }
 };
@@ -163,13 +165,11 @@ int run_main(int argc, char** argv) {
     }
 
     if (run->parsed()) {
-        if (!unsupported_ports.empty())
-            throw UserError("-p: port forwarding is not supported yet");
+        if (!unsupported_ports.empty()) throw UserError("-p: port forwarding is not supported yet");
         if (!unsupported_net.empty()) throw UserError("--net: networking is not supported yet");
         if (unsupported_detach) throw UserError("-d: detached instances are not supported yet");
         auto size = parse_memory_size(memory);
-        if (!size)
-            throw UsageError("-m " + memory + ": not a memory size (use e.g. 256M or 1G)");
+        if (!size) throw UsageError("-m " + memory + ": not a memory size (use e.g. 256M or 1G)");
         if (*size < kMinMemoryBytes)
             throw UsageError("-m " + memory + ": too little memory (wisp needs at least " +
                              format_memory_size(kMinMemoryBytes) + ")");
@@ -193,7 +193,8 @@ int run_main(int argc, char** argv) {
 // One line on stderr, "wisp: " first (some messages from the monitor already carry it).
 void print_error(std::string_view message) {
     if (message.starts_with("wisp: ")) message.remove_prefix(6);
-    while (!message.empty() && message.back() == '\n') message.remove_suffix(1);
+    while (!message.empty() && message.back() == '\n')
+        message.remove_suffix(1);
     fprintf(stderr, "wisp: %.*s\n", static_cast<int>(message.size()), message.data());
 }
 

@@ -21,19 +21,36 @@ std::optional<uint64_t> parse_memory_size(std::string_view text) {
     std::string_view unit(end, text.data() + text.size() - end);
 
     // Strip an optional "iB" or "B" after the unit letter: 1G, 1GB and 1GiB all mean 2^30.
-    if (unit.size() == 3 && (unit.substr(1) == "iB" || unit.substr(1) == "ib")) unit = unit.substr(0, 1);
-    else if (unit.size() == 2 && (unit[1] == 'B' || unit[1] == 'b')) unit = unit.substr(0, 1);
+    if (unit.size() == 3 && (unit.substr(1) == "iB" || unit.substr(1) == "ib"))
+        unit = unit.substr(0, 1);
+    else if (unit.size() == 2 && (unit[1] == 'B' || unit[1] == 'b'))
+        unit = unit.substr(0, 1);
 
     unsigned shift;
-    if (unit.empty()) shift = 20;
-    else if (unit.size() != 1) return std::nullopt;
+    if (unit.empty())
+        shift = 20;
+    else if (unit.size() != 1)
+        return std::nullopt;
     else {
         switch (unit[0]) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
-        case 't': case 'T': shift = 40; break;
-        default: return std::nullopt;
+        case 'k':
+        case 'K':
+            shift = 10;
+            break;
+        case 'm':
+        case 'M':
+            shift = 20;
+            break;
+        case 'g':
+        case 'G':
+            shift = 30;
+            break;
+        case 't':
+        case 'T':
+            shift = 40;
+            break;
+        default:
+            return std::nullopt;
         }
     }
     if (number > (UINT64_MAX >> shift)) return std::nullopt;
@@ -70,13 +87,16 @@ std::pair<std::string, std::string> parse_file_option(std::string_view text) {
     }
     if (host.empty()) throw UserError("--file " + std::string(text) + ": the host path is empty");
     if (!fs::exists(host, ec))
-        throw UserError("--file " + std::string(text) + ": " + host + ": no such file or directory");
+        throw UserError("--file " + std::string(text) + ": " + host +
+                        ": no such file or directory");
     std::string absolute_host = fs::absolute(host).lexically_normal().string();
-    if (guest.empty()) guest = absolute_host;
+    if (guest.empty())
+        guest = absolute_host;
     else if (guest[0] != '/')
         throw UserError("--file " + std::string(text) + ": the guest path " + guest +
                         " must be absolute");
-    else guest = fs::path(guest).lexically_normal().string();
+    else
+        guest = fs::path(guest).lexically_normal().string();
     // lexically_normal keeps a trailing separator ("/data/" -> "/data/"); the image wants a name.
     if (guest.size() > 1 && guest.back() == '/') guest.pop_back();
     return {absolute_host, guest};

@@ -35,17 +35,28 @@ struct Fd {
 
 std::string machine_name(uint16_t machine) {
     switch (machine) {
-    case EM_386: return "i386";
-    case EM_ARM: return "arm";
-    case EM_AARCH64: return "aarch64";
-    case EM_RISCV: return "riscv";
-    case EM_PPC: return "ppc";
-    case EM_PPC64: return "ppc64";
-    case EM_S390: return "s390x";
-    case EM_MIPS: return "mips";
-    case EM_SPARCV9: return "sparc64";
-    case 258: return "loongarch"; // EM_LOONGARCH, newer than some <elf.h>
-    default: return "machine " + std::to_string(machine);
+    case EM_386:
+        return "i386";
+    case EM_ARM:
+        return "arm";
+    case EM_AARCH64:
+        return "aarch64";
+    case EM_RISCV:
+        return "riscv";
+    case EM_PPC:
+        return "ppc";
+    case EM_PPC64:
+        return "ppc64";
+    case EM_S390:
+        return "s390x";
+    case EM_MIPS:
+        return "mips";
+    case EM_SPARCV9:
+        return "sparc64";
+    case 258:
+        return "loongarch"; // EM_LOONGARCH, newer than some <elf.h>
+    default:
+        return "machine " + std::to_string(machine);
     }
 }
 
@@ -75,8 +86,10 @@ void check_program(const std::string& path, const std::string& shown) {
     Elf64_Ehdr header{};
     size_t got = read_at(file.fd, &header, sizeof(header), 0);
     if (got >= 2 && header.e_ident[0] == '#' && header.e_ident[1] == '!')
-        throw UserError(shown + ": is a script, not an ELF executable (run its interpreter, e.g. "
-                                "wisp run /bin/sh " + shown + ")");
+        throw UserError(shown +
+                        ": is a script, not an ELF executable (run its interpreter, e.g. "
+                        "wisp run /bin/sh " +
+                        shown + ")");
     if (got < EI_NIDENT || memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
         throw UserError(shown + ": not an ELF executable");
     if (got < sizeof(header) || header.e_ident[EI_CLASS] != ELFCLASS64 ||
@@ -93,7 +106,9 @@ void check_program(const std::string& path, const std::string& shown) {
                         ", wisp runs x86-64 programs");
     if (header.e_type != ET_EXEC && header.e_type != ET_DYN)
         throw UserError(shown + ": is an ELF " +
-                        (header.e_type == ET_REL ? "object file" : header.e_type == ET_CORE ? "core dump" : "file") +
+                        (header.e_type == ET_REL    ? "object file"
+                         : header.e_type == ET_CORE ? "core dump"
+                                                    : "file") +
                         ", not an executable");
     if (!(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
         throw UserError(shown + ": is not executable (chmod +x " + shown + ")");

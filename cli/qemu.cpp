@@ -65,6 +65,8 @@ struct Pipe {
 std::vector<std::string> qemu_argv(const QemuConfig& config) {
     // Memory in MiB, rounded up: QEMU's -m takes MiB by default.
     uint64_t mib = (config.memory_bytes + (1ull << 20) - 1) >> 20;
+    // Flags and their values in pairs, one pair a line.
+    // clang-format off
     std::vector<std::string> argv = {
         config.qemu,
         "-M", "microvm,x-option-roms=off,rtc=off",
@@ -89,6 +91,7 @@ std::vector<std::string> qemu_argv(const QemuConfig& config) {
         "-device", "isa-serial,chardev=com3,iobase=" + hex(abi::kPortCom3) + ",irq=4",
         "-device", "isa-debug-exit,iobase=" + hex(abi::kPortDebugExit) + ",iosize=2",
     });
+    // clang-format on
     return argv;
 }
 
@@ -106,7 +109,8 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
     config.com3_path = "/dev/fd/5";
     std::vector<std::string> args = qemu_argv(config);
     std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
+    for (std::string& a : args)
+        argv.push_back(a.data());
     argv.push_back(nullptr);
 
     // dup2 into 3..5 could clobber another pipe end that happens to sit there: move the write
@@ -124,7 +128,8 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
     // never mix with the app's stdout.
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, 2, 1);
-    for (int i = 0; i < 3; i++) posix_spawn_file_actions_adddup2(&actions, high_fd[i], kChildFd[i]);
+    for (int i = 0; i < 3; i++)
+        posix_spawn_file_actions_adddup2(&actions, high_fd[i], kChildFd[i]);
     pid_t pid;
     int rc = posix_spawnp(&pid, config.qemu.c_str(), &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -135,14 +140,16 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
         throw UserError("cannot start " + config.qemu + ": " + strerror(rc));
     }
     result.ns_started = elapsed_ns(start);
-    for (Pipe& p : com) p.close_write();
+    for (Pipe& p : com)
+        p.close_write();
 
     // Forward until QEMU has closed all three ports (it exits; nothing else holds them).
     char buffer[65536];
     int open_count = 3;
     while (open_count > 0) {
         pollfd fds[3];
-        for (int i = 0; i < 3; i++) fds[i] = {com[i].read_end, POLLIN, 0};
+        for (int i = 0; i < 3; i++)
+            fds[i] = {com[i].read_end, POLLIN, 0};
         if (poll(fds, 3, -1) < 0) {
             if (errno == EINTR) continue;
             break;
@@ -157,9 +164,12 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
                 continue;
             }
             std::string_view chunk(buffer, static_cast<size_t>(n));
-            if (i == 0) on_stdout(chunk);
-            else if (i == 1) on_stderr(chunk);
-            else result.control.feed(chunk);
+            if (i == 0)
+                on_stdout(chunk);
+            else if (i == 1)
+                on_stderr(chunk);
+            else
+                result.control.feed(chunk);
         }
     }
     result.control.finish();
@@ -174,10 +184,9 @@ int qemu_exit_status(const QemuResult& result) {
     if (auto value = control_number(records, "exit"))
         return exit_status_from_value(static_cast<uint32_t>(*value));
     int status = result.wait_status;
-    std::string how = WIFSIGNALED(status) ? std::string("was killed by signal ") +
-                                                strsignal(WTERMSIG(status))
-                                          : "exited with status " +
-                                                std::to_string(WEXITSTATUS(status));
+    std::string how = WIFSIGNALED(status)
+                          ? std::string("was killed by signal ") + strsignal(WTERMSIG(status))
+                          : "exited with status " + std::to_string(WEXITSTATUS(status));
     fprintf(stderr, "wisp: the VM stopped without reporting an exit status (QEMU %s)\n",
             how.c_str());
     return abi::kStatusKernelPanic;

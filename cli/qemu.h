@@ -17,12 +17,12 @@ namespace wisp::cli {
 struct QemuConfig {
     std::string qemu = "qemu-system-x86_64";
     std::string kernel_path;
-    std::string image_path;  // passed with -initrd (the first PVH module); may be empty
+    std::string image_path; // passed with -initrd (the first PVH module); may be empty
     std::string cmdline;
     uint64_t memory_bytes = 256ull << 20;
     int cpus = 1;
-    bool kvm = true;         // false: TCG emulation
-    std::string cpu;         // the -cpu value
+    bool kvm = true; // false: TCG emulation
+    std::string cpu; // the -cpu value
     // Where COM1/COM2/COM3 appear in QEMU (paths it opens, e.g. /dev/fd/3).
     std::string com1_path, com2_path, com3_path;
 };
@@ -31,10 +31,10 @@ struct QemuConfig {
 std::vector<std::string> qemu_argv(const QemuConfig& config);
 
 struct QemuResult {
-    int wait_status = 0;            // from waitpid
-    ControlParser control;          // COM3 records
-    uint64_t ns_started = 0;        // from run_qemu() entry: QEMU spawned
-    uint64_t ns_exited = 0;         //                        QEMU reaped
+    int wait_status = 0;     // from waitpid
+    ControlParser control;   // COM3 records
+    uint64_t ns_started = 0; // from run_qemu() entry: QEMU spawned
+    uint64_t ns_exited = 0;  //                        QEMU reaped
 };
 
 // Runs QEMU to completion, streaming COM1 to on_stdout and COM2 to on_stderr. Throws

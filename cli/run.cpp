@@ -51,7 +51,7 @@ void write_all(int fd, std::string_view bytes) {
 
 // Kernel symbols are loaded only when a backtrace line appears: most runs never need them.
 class LazySymbolizer {
-public:
+  public:
     explicit LazySymbolizer(std::string kernel_path) : m_kernel_path(std::move(kernel_path)) {}
     std::string operator()(std::string_view line) {
         if (!m_symbols) {
@@ -64,7 +64,7 @@ public:
         return m_symbols->symbolize_line(line);
     }
 
-private:
+  private:
     std::string m_kernel_path;
     std::optional<vmm::KernelSymbols> m_symbols;
 };
@@ -80,7 +80,8 @@ std::string kernel_path_for(const RunOptions& options) {
     std::string path = options.kernel_path.empty() ? default_kernel_path() : options.kernel_path;
     std::error_code ec;
     if (!fs::is_regular_file(path, ec))
-        throw UserError("kernel " + path + " not found (build it with `make`, or pass --kernel PATH)");
+        throw UserError("kernel " + path +
+                        " not found (build it with `make`, or pass --kernel PATH)");
     return path;
 }
 
@@ -146,8 +147,8 @@ int run_command(const RunOptions& options) {
         double base = ms_since(start, Clock::now());
         vmm::VmResult result = vmm::run_vm(config);
         stderr_stream.finish();
-        status = result.exited ? exit_status_from_value(result.exit_value)
-                               : abi::kStatusKernelPanic;
+        status =
+            result.exited ? exit_status_from_value(result.exit_value) : abi::kStatusKernelPanic;
         auto at = [&](uint64_t ns) { return base + static_cast<double>(ns) / 1e6; };
         host_rows.push_back({"VM create", at(result.ns_vm_created)});
         host_rows.push_back({"kernel load", at(result.ns_kernel_loaded)});
@@ -186,8 +187,8 @@ int run_command(const RunOptions& options) {
         if (options.hypervisor == Hypervisor::Qemu) tsc_khz = measure_host_tsc_khz();
         // The kernel may report its TSC frequency itself (QEMU gives us no other way to know).
         if (auto khz = control_number(control, "tsc_khz")) tsc_khz = *khz;
-        std::string table = format_timings(host_rows, total_ms,
-                                           guest_milestone_rows(milestones(control), tsc_khz));
+        std::string table =
+            format_timings(host_rows, total_ms, guest_milestone_rows(milestones(control), tsc_khz));
         write_all(2, table);
     }
     return status;

@@ -12,16 +12,16 @@ namespace wisp::cli {
 enum class Hypervisor { Wisp, Qemu };
 
 struct RunOptions {
-    std::string program;                 // PROGRAM or IMAGE as the user typed it
-    std::vector<std::string> args;       // ARGS after it
+    std::string program;           // PROGRAM or IMAGE as the user typed it
+    std::vector<std::string> args; // ARGS after it
     uint64_t memory_bytes = 256ull << 20;
     int cpus = 1;
-    std::vector<std::string> env;        // KEY=VAL from -e, in order
+    std::vector<std::string> env;                           // KEY=VAL from -e, in order
     std::vector<std::pair<std::string, std::string>> files; // --file HOST -> GUEST
     Hypervisor hypervisor = Hypervisor::Wisp;
     bool timings = false;
     bool strace = false;
-    std::string kernel_path;             // empty: wisp-kernel next to the wisp executable
+    std::string kernel_path;                 // empty: wisp-kernel next to the wisp executable
     std::vector<std::string> kernel_options; // extra kernel options (--kernel-option), verbatim
 };
 

@@ -40,8 +40,10 @@ void StderrStream::feed(std::string_view bytes) {
 }
 
 void StderrStream::finish() {
-    if (m_held.size() >= kBacktracePrefix.size()) m_sink(m_symbolize(m_held));
-    else if (!m_held.empty()) m_sink(m_held);
+    if (m_held.size() >= kBacktracePrefix.size())
+        m_sink(m_symbolize(m_held));
+    else if (!m_held.empty())
+        m_sink(m_held);
     m_held.clear();
     m_state = LineState::Holding;
 }

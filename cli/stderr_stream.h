@@ -11,7 +11,7 @@
 namespace wisp::cli {
 
 class StderrStream {
-public:
+  public:
     using Sink = std::function<void(std::string_view)>;
     using Symbolizer = std::function<std::string(std::string_view line)>;
 
@@ -22,7 +22,7 @@ public:
     // The stream ended: emits a held partial line as it is.
     void finish();
 
-private:
+  private:
     // Holding: the line so far (m_held) could be a backtrace line. Passing: it is not, and its
     // remaining bytes go straight to the sink.
     enum class LineState { Holding, Passing };

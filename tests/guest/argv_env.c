@@ -14,17 +14,20 @@ static int compare(const void* a, const void* b) {
 
 int main(int argc, char** argv) {
     printf("argc=%d\n", argc);
-    for (int i = 0; i < argc; i++) printf("argv[%d]=[%s]\n", i, argv[i]);
+    for (int i = 0; i < argc; i++)
+        printf("argv[%d]=[%s]\n", i, argv[i]);
     printf("argv[argc]=%s\n", argv[argc] == NULL ? "NULL" : "not NULL");
 
     size_t count = 0;
-    while (environ[count]) count++;
+    while (environ[count])
+        count++;
     char** sorted = malloc((count + 1) * sizeof(char*));
     if (!sorted) return 1;
     memcpy(sorted, environ, count * sizeof(char*));
     qsort(sorted, count, sizeof(char*), compare);
     printf("envc=%zu\n", count);
-    for (size_t i = 0; i < count; i++) printf("env: [%s]\n", sorted[i]);
+    for (size_t i = 0; i < count; i++)
+        printf("env: [%s]\n", sorted[i]);
     free(sorted);
     return 0;
 }

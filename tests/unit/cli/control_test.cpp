@@ -15,7 +15,10 @@ TEST(ControlParser, WholeRecords) {
 
 TEST(ControlParser, RecordsSplitAcrossChunks) {
     ControlParser parser;
-    for (char c : std::string("ex" "it=13" "9\nt.x=5\n")) parser.feed(std::string_view(&c, 1));
+    for (char c : std::string("ex"
+                              "it=13"
+                              "9\nt.x=5\n"))
+        parser.feed(std::string_view(&c, 1));
     EXPECT_EQ(parser.records(), (Records{{"exit", "139"}, {"t.x", "5"}}));
 }
 
@@ -41,7 +44,8 @@ TEST(ControlParser, LatestValueWins) {
 }
 
 TEST(ControlNumber, DecimalAndHex) {
-    std::map<std::string, std::string> records = {{"a", "42"}, {"b", "0x1f"}, {"c", "12abc"}, {"d", ""}};
+    std::map<std::string, std::string> records = {
+        {"a", "42"}, {"b", "0x1f"}, {"c", "12abc"}, {"d", ""}};
     EXPECT_EQ(control_number(records, "a"), 42u);
     EXPECT_EQ(control_number(records, "b"), 31u);
     EXPECT_EQ(control_number(records, "c"), std::nullopt);
@@ -50,9 +54,9 @@ TEST(ControlNumber, DecimalAndHex) {
 }
 
 TEST(Milestones, SortedByTsc) {
-    std::map<std::string, std::string> records = {
-        {"t.entry", "1000"}, {"t.paging", "3000"}, {"t.mm", "2000"}, {"exit", "0"},
-        {"t.", "5"}, {"t.bad", "x"}};
+    std::map<std::string, std::string> records = {{"t.entry", "1000"}, {"t.paging", "3000"},
+                                                  {"t.mm", "2000"},    {"exit", "0"},
+                                                  {"t.", "5"},         {"t.bad", "x"}};
     auto list = milestones(records);
     ASSERT_EQ(list.size(), 3u);
     EXPECT_EQ(list[0].name, "entry");

@@ -27,9 +27,9 @@ TEST(MemorySize, BareNumberIsMiB) {
 }
 
 TEST(MemorySize, Rejects) {
-    for (const char* bad : {"", "M", "abc", "0", "0M", "-1G", "1.5G", "12X", "1 G", "1GG", "1Gi",
-                            "1KiBB", " 256M", "256M ", "2K", "99999999999999999999",
-                            "99999999999T"})
+    for (const char* bad :
+         {"", "M", "abc", "0", "0M", "-1G", "1.5G", "12X", "1 G", "1GG", "1Gi", "1KiBB", " 256M",
+          "256M ", "2K", "99999999999999999999", "99999999999T"})
         EXPECT_EQ(parse_memory_size(bad), std::nullopt) << "'" << bad << "'";
 }
 
@@ -53,7 +53,9 @@ TEST(EnvOption, KeyAloneCopiesHostValue) {
     EXPECT_EQ(parse_env_option("WISP_TEST_ENV_VALUE"), std::nullopt);
 }
 
-TEST(EnvOption, EmptyName) { EXPECT_THROW(parse_env_option("=x"), UserError); }
+TEST(EnvOption, EmptyName) {
+    EXPECT_THROW(parse_env_option("=x"), UserError);
+}
 
 TEST(MergedEnvironment, DefaultsThenUser) {
     EXPECT_EQ(merged_environment({}),
@@ -74,8 +76,10 @@ TEST(FileOption, HostOnly) {
 TEST(FileOption, HostAndGuest) {
     TempDir dir;
     std::string host = dir.file("data.txt", "x");
-    EXPECT_EQ(parse_file_option(host + ":/etc/app.conf"), std::make_pair(host, std::string("/etc/app.conf")));
-    EXPECT_EQ(parse_file_option(host + ":/srv//www/"), std::make_pair(host, std::string("/srv/www")));
+    EXPECT_EQ(parse_file_option(host + ":/etc/app.conf"),
+              std::make_pair(host, std::string("/etc/app.conf")));
+    EXPECT_EQ(parse_file_option(host + ":/srv//www/"),
+              std::make_pair(host, std::string("/srv/www")));
 }
 
 TEST(FileOption, RelativeHostBecomesAbsolute) {

@@ -79,7 +79,8 @@ TEST(CheckProgram, NotRegular) {
 
 TEST(CheckProgram, NotElf) {
     TempDir dir;
-    EXPECT_EQ(check_message(dir.file("t", "hello world\n", 0755), "./t"), "./t: not an ELF executable");
+    EXPECT_EQ(check_message(dir.file("t", "hello world\n", 0755), "./t"),
+              "./t: not an ELF executable");
     EXPECT_EQ(check_message(dir.file("e", "", 0755), "./e"), "./e: not an ELF executable");
     EXPECT_EQ(check_message(dir.file("s", "#!/bin/sh\necho hi\n", 0755), "./s"),
               "./s: is a script, not an ELF executable (run its interpreter, e.g. wisp run "

@@ -94,5 +94,6 @@ TEST(QemuExitStatus, NoRecord) {
     testing::internal::CaptureStderr();
     EXPECT_EQ(qemu_exit_status(result), 125);
     std::string err = testing::internal::GetCapturedStderr();
-    EXPECT_EQ(err, "wisp: the VM stopped without reporting an exit status (QEMU exited with status 0)\n");
+    EXPECT_EQ(
+        err, "wisp: the VM stopped without reporting an exit status (QEMU exited with status 0)\n");
 }

@@ -14,7 +14,8 @@ struct Harness {
                         [](std::string_view line) { return std::string(line) + " sym"; }};
     std::string all() const {
         std::string out;
-        for (const auto& c : chunks) out += c;
+        for (const auto& c : chunks)
+            out += c;
         return out;
     }
 };
@@ -32,7 +33,8 @@ TEST(StderrStream, PlainTextPassesImmediately) {
 TEST(StderrStream, BacktraceLinesAreSymbolized) {
     Harness h;
     h.stream.feed("panic: oops\n  #0 0xffffffff80001234\n  #1 0xffffffff80005678\ndone\n");
-    EXPECT_EQ(h.all(), "panic: oops\n  #0 0xffffffff80001234 sym\n  #1 0xffffffff80005678 sym\ndone\n");
+    EXPECT_EQ(h.all(),
+              "panic: oops\n  #0 0xffffffff80001234 sym\n  #1 0xffffffff80005678 sym\ndone\n");
 }
 
 TEST(StderrStream, BacktraceSplitAnywhere) {

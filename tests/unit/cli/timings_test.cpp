@@ -30,15 +30,14 @@ TEST(GuestMilestoneRows, UnknownFrequency) {
 TEST(FormatTimings, Table) {
     std::string table = format_timings({{"image build/cache", 1.5}, {"VM create", 2.25}}, 10.0,
                                        {{"entry", 0.0}, {"main", 3.125}});
-    EXPECT_EQ(table,
-              "wisp timings (ms)\n"
-              "  host                           step         at\n"
-              "  image build/cache              1.50       1.50\n"
-              "  VM create                      0.75       2.25\n"
-              "  total                                    10.00\n"
-              "  guest (since t.entry)          step         at\n"
-              "  entry                          0.00       0.00\n"
-              "  main                           3.12       3.12\n");
+    EXPECT_EQ(table, "wisp timings (ms)\n"
+                     "  host                           step         at\n"
+                     "  image build/cache              1.50       1.50\n"
+                     "  VM create                      0.75       2.25\n"
+                     "  total                                    10.00\n"
+                     "  guest (since t.entry)          step         at\n"
+                     "  entry                          0.00       0.00\n"
+                     "  main                           3.12       3.12\n");
 }
 
 TEST(FormatTimings, NoGuestSection) {
@@ -50,6 +49,6 @@ TEST(FormatTimings, NoGuestSection) {
 
 TEST(HostTsc, PlausibleFrequency) {
     uint64_t khz = measure_host_tsc_khz();
-    EXPECT_GT(khz, 100'000u);     // > 100 MHz
-    EXPECT_LT(khz, 10'000'000u);  // < 10 GHz
+    EXPECT_GT(khz, 100'000u);    // > 100 MHz
+    EXPECT_LT(khz, 10'000'000u); // < 10 GHz
 }
