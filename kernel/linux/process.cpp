@@ -67,6 +67,11 @@ void handle_user_exception(TrapFrame& frame, FaultKind kind, uint64_t address) {
         signal = 8;
         format(reason, sizeof(reason), "at 0x%lx (floating point exception)", frame.rip);
         break;
+    case FaultKind::OutOfMemory:
+        // Linux's OOM killer ends the process with SIGKILL; say why.
+        format(reason, sizeof(reason), "(out of memory: no page left for 0x%lx; try a larger -m)",
+               address);
+        linux::kill_process(9, reason);
     case FaultKind::AlignmentCheck:
         signal = 7;
         format(reason, sizeof(reason), "at 0x%lx (alignment check)", frame.rip);

@@ -168,31 +168,32 @@ bool AddressSpace::populate_page(Vma& v, uint64_t page, bool write) {
     return !platform::map_user_page(page, source, prot & ~platform::ProtWrite).is_error();
 }
 
-bool AddressSpace::handle_fault(uint64_t address, bool write, bool exec, bool present) {
+AddressSpace::Fault AddressSpace::resolve_fault(uint64_t address, bool write, bool exec, bool present) {
     size_t i = index_of(address);
-    if (i == m_vmas.size() || m_vmas[i].start > address) return false;
+    if (i == m_vmas.size() || m_vmas[i].start > address) return Fault::Invalid;
     Vma& v = m_vmas[i];
-    if (write && !(v.prot & platform::ProtWrite)) return false;
-    if (exec && !(v.prot & platform::ProtExec)) return false;
-    if (v.prot == 0) return false;
+    if (write && !(v.prot & platform::ProtWrite)) return Fault::Invalid;
+    if (exec && !(v.prot & platform::ProtExec)) return Fault::Invalid;
+    if (v.prot == 0) return Fault::Invalid;
+    // Every failure below this point is a frame or page-table allocation that failed.
     uint64_t page = page_down(address);
 
     if (present) {
         // Only a write to a page kept read-only for copy-on-write gets here legitimately.
         uint32_t mapped_prot = 0;
         uint64_t paddr = platform::user_page_phys(page, &mapped_prot);
-        if (!write || paddr == 0 || (mapped_prot & platform::ProtWrite)) return false;
+        if (!write || paddr == 0 || (mapped_prot & platform::ProtWrite)) return Fault::Invalid;
         if (!is_image_frame(paddr)) {
             // Our own private copy, write-protected by a later mprotect: just re-enable writes.
-            return platform::protect_user_page(page, v.prot);
+            return platform::protect_user_page(page, v.prot) ? Fault::Resolved : Fault::Invalid;
         }
-        return populate_page(v, page, true);
+        return populate_page(v, page, true) ? Fault::Resolved : Fault::OutOfMemory;
     }
 
     bool image = v.kind == VmaKind::Image && page < v.file_end;
     if (image && (write || page + kPageSize > v.file_end)) {
         // A private copy (a write, or the page the file ends in): just this page.
-        return populate_page(v, page, write);
+        return populate_page(v, page, write) ? Fault::Resolved : Fault::OutOfMemory;
     }
 
     // Fault-around: the run of neighbours in the same page table and VMA, in the direction the
@@ -218,7 +219,7 @@ bool AddressSpace::handle_fault(uint64_t address, bool write, bool exec, bool pr
     };
     uint32_t prot = image ? v.prot & ~platform::ProtWrite : v.prot;
     platform::map_user_run(first, (last - first) / kPageSize, prot, frame_for, &source);
-    return platform::user_page_phys(page) != 0;
+    return platform::user_page_phys(page) != 0 ? Fault::Resolved : Fault::OutOfMemory;
 }
 
 Result<void> AddressSpace::map_image_pages_now(uint64_t start) {
@@ -263,7 +264,11 @@ uint64_t AddressSpace::brk(uint64_t requested) {
 } // namespace wisp::mm
 
 namespace wisp {
-bool handle_user_page_fault(uint64_t address, bool write, bool exec, bool present) {
-    return mm::address_space().handle_fault(address, write, exec, present);
+FaultResolution handle_user_page_fault(uint64_t address, bool write, bool exec, bool present) {
+    switch (mm::address_space().resolve_fault(address, write, exec, present)) {
+    case mm::AddressSpace::Fault::Resolved: return FaultResolution::Resolved;
+    case mm::AddressSpace::Fault::OutOfMemory: return FaultResolution::OutOfMemory;
+    default: return FaultResolution::Invalid;
+    }
 }
 } // namespace wisp

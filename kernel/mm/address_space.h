@@ -64,8 +64,12 @@ public:
     Result<uint64_t> find_free(uint64_t length) const;
     bool is_free(uint64_t start, uint64_t length) const;
 
-    // Populates the page containing `address`; false when the access is not allowed.
-    bool handle_fault(uint64_t address, bool write, bool exec, bool present);
+    // Populates the page containing `address`.
+    enum class Fault { Resolved, Invalid, OutOfMemory };
+    Fault resolve_fault(uint64_t address, bool write, bool exec, bool present);
+    bool handle_fault(uint64_t address, bool write, bool exec, bool present) {
+        return resolve_fault(address, write, exec, present) == Fault::Resolved;
+    }
     // Maps every whole image page of the area holding `start` that stays read-only now: no
     // frames, no copies, a PTE each — cheaper than the faults it saves (DESIGN.md §8).
     Result<void> map_image_pages_now(uint64_t start);

@@ -11,11 +11,15 @@ namespace wisp {
 void handle_syscall(TrapFrame& frame);
 
 // A page fault on a user address (from user mode, or from the kernel inside a user copy).
-// Returns true when the fault was resolved (the access can be retried).
-bool handle_user_page_fault(uint64_t address, bool write, bool exec, bool present);
+enum class FaultResolution {
+    Resolved,    // the access can be retried
+    Invalid,     // no mapping allows it: SIGSEGV (or EFAULT in a user copy)
+    OutOfMemory, // allowed, but no frame was left to back it
+};
+FaultResolution handle_user_page_fault(uint64_t address, bool write, bool exec, bool present);
 
 enum class FaultKind { PageFault, InvalidOpcode, DivideError, GeneralProtection, Breakpoint,
-                       FloatingPoint, AlignmentCheck, Other };
+                       FloatingPoint, AlignmentCheck, OutOfMemory, Other };
 // An exception in user mode that was not resolved: deliver a signal (or terminate).
 void handle_user_exception(TrapFrame& frame, FaultKind kind, uint64_t address);
 

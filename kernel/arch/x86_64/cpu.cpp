@@ -207,7 +207,12 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
             bool in_usercopy = f.rip >= reinterpret_cast<uint64_t>(usercopy_start) &&
                                f.rip < reinterpret_cast<uint64_t>(usercopy_end);
             if (f.from_user() || in_usercopy) {
-                if (handle_user_page_fault(cr2, write, exec, present)) return;
+                FaultResolution r = handle_user_page_fault(cr2, write, exec, present);
+                if (r == FaultResolution::Resolved) return;
+                if (r == FaultResolution::OutOfMemory && f.from_user()) {
+                    handle_user_exception(f, FaultKind::OutOfMemory, cr2);
+                    return;
+                }
                 if (in_usercopy) {
                     f.rip = reinterpret_cast<uint64_t>(usercopy_fault);
                     return;
