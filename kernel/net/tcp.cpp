@@ -153,6 +153,10 @@ TcpSocket* Tcp::find_listener(Ipv4Address local, uint16_t port, Ipv4Address remo
 }
 
 Seq Tcp::generate_isn(Ipv4Address local, uint16_t lport, Ipv4Address remote, uint16_t rport) {
+    if (m_has_isn_override) {
+        m_has_isn_override = false;
+        return Seq(m_isn_override);
+    }
     // RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a
     // 4-microsecond timer, F a keyed PRF.
     uint64_t f = SipHasher(m_isn_key)

@@ -280,6 +280,11 @@ public:
     Stack& stack() { return m_stack; }
     // Looks up a connection by its 4-tuple (tests and diagnostics).
     TcpSocket* find_connection(Endpoint local, Endpoint remote);
+    // Tests only: the next initial sequence number generated (to exercise wraparound).
+    void set_next_isn_for_testing(uint32_t isn) {
+        m_isn_override = isn;
+        m_has_isn_override = true;
+    }
     // Chooses an ephemeral port for a connection to `remote` (RFC 6056 algorithm 3).
     bool choose_ephemeral_port(Ipv4Address local, Endpoint remote, uint16_t& port);
 
@@ -374,6 +379,8 @@ private:
     uint64_t m_challenge_window_start_us = 0;
     uint32_t m_challenge_count = 0;
     IntrusiveList<TcpSocket, &TcpSocket::m_doomed_link> m_doomed;
+    uint32_t m_isn_override = 0;
+    bool m_has_isn_override = false;
 
     friend class Stack;
     friend class TcpSocket;
