@@ -134,7 +134,8 @@ Result<void> TmpfsNode::setattr(const AttributeChange& change) {
     return {};
 }
 
-void TmpfsNode::copy_attributes(const Attributes& from) {
+void TmpfsNode::copy_attributes(const Attributes& from, bool keep_ino) {
+    if (keep_ino) m_ino = from.ino;
     m_mode = type() | (from.mode & kPermissionMask);
     m_uid = from.uid;
     m_gid = from.gid;

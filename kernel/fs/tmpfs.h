@@ -47,8 +47,8 @@ public:
     void remove_whiteouts();
     // Copy-up: page `index` of this file is the image page `page` until written.
     Result<void> borrow_page(uint64_t index, const void* page);
-    // Sets the attributes a copied-up file keeps (times, owner, mode) without touching ctime.
-    void copy_attributes(const Attributes& from);
+    // Sets the attributes a copied-up file keeps (inode number, times, owner, mode).
+    void copy_attributes(const Attributes& from, bool keep_ino = false);
     // Raw write from kernel memory (copy-up of data that cannot be borrowed).
     Result<size_t> write_bytes(uint64_t offset, const void* data, size_t length);
     uint64_t size() const { return m_size; }
