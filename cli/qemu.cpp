@@ -7,7 +7,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,8 +15,6 @@
 
 #include "exit_status.h"
 #include "vmm.h"
-
-extern char** environ;
 
 namespace wisp::cli {
 
@@ -59,6 +57,72 @@ struct Pipe {
         write_end = -1;
     }
 };
+
+// Searches PATH like execvp, before fork (the child may only make async-signal-safe calls).
+std::string find_executable(const std::string& name) {
+    if (name.find('/') != std::string::npos) return name;
+    const char* path = getenv("PATH");
+    std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+    while (true) {
+        auto colon = dirs.find(':');
+        std::string dir(dirs.substr(0, colon));
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        if (access(candidate.c_str(), X_OK) == 0) return candidate;
+        if (colon == std::string_view::npos) break;
+        dirs.remove_prefix(colon + 1);
+    }
+    throw UserError(name + " not found; install QEMU (apt-get install qemu-system-x86, or "
+                           "scripts/setup.sh)");
+}
+
+// Starts QEMU with stdin from /dev/null, stdout and stderr on our stderr (its own messages never
+// mix with the app's stdout) and com_fd[i] as fd 3 + i. fork/exec rather than posix_spawn for
+// PR_SET_PDEATHSIG: if wisp dies (killed by a test timeout, say) QEMU dies with it instead of
+// running a hung guest forever.
+pid_t spawn_qemu(const std::string& qemu, std::vector<char*>& argv, const int com_fd[3]) {
+    std::string path = find_executable(qemu);
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null_fd < 0) throw UserError(std::string("cannot open /dev/null: ") + strerror(errno));
+    // exec failures come back over this pipe (close-on-exec: EOF means exec succeeded).
+    int status_pipe[2];
+    if (pipe2(status_pipe, O_CLOEXEC) != 0) {
+        close(null_fd);
+        throw UserError(std::string("cannot start QEMU: ") + strerror(errno));
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(127); // the parent is already gone
+        // dup2 clears close-on-exec on the new descriptor; com_fd are >= 10, so no clobbering.
+        bool ok = dup2(null_fd, 0) == 0 && dup2(2, 1) == 1;
+        for (int i = 0; ok && i < 3; i++)
+            ok = dup2(com_fd[i], 3 + i) == 3 + i;
+        if (ok) execv(path.c_str(), argv.data());
+        int error = errno;
+        ssize_t ignored = write(status_pipe[1], &error, sizeof(error));
+        (void)ignored;
+        _exit(127);
+    }
+    int fork_error = errno;
+    close(null_fd);
+    close(status_pipe[1]);
+    if (pid < 0) {
+        close(status_pipe[0]);
+        throw UserError(std::string("cannot start QEMU: ") + strerror(fork_error));
+    }
+    int exec_error = 0;
+    ssize_t n;
+    do {
+        n = read(status_pipe[0], &exec_error, sizeof(exec_error));
+    } while (n < 0 && errno == EINTR);
+    close(status_pipe[0]);
+    if (n == sizeof(exec_error)) {
+        waitpid(pid, nullptr, 0);
+        throw UserError("cannot start " + path + ": " + strerror(exec_error));
+    }
+    return pid;
+}
 
 } // namespace
 
@@ -103,7 +167,6 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
 
     // In the child the write ends become fds 3, 4, 5 and QEMU opens them as /dev/fd/N (a fresh
     // open of the same pipe). Everything else we hold is close-on-exec.
-    constexpr int kChildFd[3] = {3, 4, 5};
     config.com1_path = "/dev/fd/3";
     config.com2_path = "/dev/fd/4";
     config.com3_path = "/dev/fd/5";
@@ -122,23 +185,7 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
         com[i].close_write();
         com[i].write_end = high_fd[i];
     }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    // QEMU reads nothing from us; its own messages (errors, warnings) go to our stderr so they
-    // never mix with the app's stdout.
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, 2, 1);
-    for (int i = 0; i < 3; i++)
-        posix_spawn_file_actions_adddup2(&actions, high_fd[i], kChildFd[i]);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, config.qemu.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-        if (rc == ENOENT)
-            throw UserError(config.qemu + " not found; install QEMU (apt-get install "
-                                          "qemu-system-x86, or scripts/setup.sh)");
-        throw UserError("cannot start " + config.qemu + ": " + strerror(rc));
-    }
+    pid_t pid = spawn_qemu(config.qemu, argv, high_fd);
     result.ns_started = elapsed_ns(start);
     for (Pipe& p : com)
         p.close_write();

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include "qemu.h"
+#include "temp_dir.h"
+#include "vmm.h"
 
 using namespace wisp::cli;
 
@@ -96,4 +98,54 @@ TEST(QemuExitStatus, NoRecord) {
     std::string err = testing::internal::GetCapturedStderr();
     EXPECT_EQ(
         err, "wisp: the VM stopped without reporting an exit status (QEMU exited with status 0)\n");
+}
+
+namespace {
+
+std::string run_error(const QemuConfig& config) {
+    try {
+        run_qemu(
+            config, [](std::string_view) {}, [](std::string_view) {});
+    } catch (const wisp::vmm::UserError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+} // namespace
+
+TEST(RunQemu, MissingBinary) {
+    QemuConfig config = sample_config();
+    config.qemu = "wisp-no-such-qemu";
+    EXPECT_EQ(run_error(config), "wisp-no-such-qemu not found; install QEMU (apt-get install "
+                                 "qemu-system-x86, or scripts/setup.sh)");
+    config.qemu = "/no/such/qemu";
+    EXPECT_EQ(run_error(config), "cannot start /no/such/qemu: No such file or directory");
+}
+
+TEST(RunQemu, PortsArePipedBack) {
+    // A stand-in for QEMU that writes to the three ports the way the guest would.
+    TempDir dir;
+    std::string fake = dir.file("fake-qemu",
+                                "#!/bin/sh\n"
+                                "printf 'out1 ' >/dev/fd/3\n"
+                                "printf 'err  #0 0x1\\n' >/dev/fd/4\n"
+                                "printf 't.entry=5\\nexit=' >/dev/fd/5\n"
+                                "printf 'out2\\n' >/dev/fd/3\n"
+                                "printf '42\\n' >/dev/fd/5\n"
+                                "exit 85\n",
+                                0755);
+    QemuConfig config = sample_config();
+    config.qemu = fake;
+    std::string out, err;
+    QemuResult result = run_qemu(
+        config, [&](std::string_view s) { out += s; }, [&](std::string_view s) { err += s; });
+    EXPECT_EQ(out, "out1 out2\n");
+    EXPECT_EQ(err, "err  #0 0x1\n");
+    EXPECT_TRUE(WIFEXITED(result.wait_status));
+    EXPECT_EQ(WEXITSTATUS(result.wait_status), 85);
+    EXPECT_EQ(result.control.latest().at("exit"), "42");
+    EXPECT_EQ(result.control.latest().at("t.entry"), "5");
+    EXPECT_EQ(qemu_exit_status(result), 42);
+    EXPECT_LE(result.ns_started, result.ns_exited);
 }
