@@ -131,7 +131,7 @@ TEST(Dhcp, AcquiresRenewsAndRebindsLease) {
     EXPECT_EQ(rq[0].ip_destination, kServer);
     EXPECT_EQ(h.stack->dhcp()->state(), Dhcp::State::Renewing);
     // Server silent until T2 = 525 s: broadcast REQUEST (rebinding).
-    for (int i = 0; i < 30; i++) h.advance(10'000'000);
+    for (int i = 0; i < 24; i++) h.advance(10'000'000);
     rq = requests(h);
     ASSERT_FALSE(rq.empty());
     EXPECT_TRUE(rq.back().ip_destination.is_broadcast());
