@@ -8,6 +8,8 @@
 #include "lib/print.h"
 #include "platform/platform.h"
 #include "platform/traps.h"
+#include "linux/signals.h"
+#include "mm/address_space.h"
 
 namespace wisp::linux {
 namespace {
@@ -35,7 +37,7 @@ void exit_process(int status) {
 }
 
 void kill_process(int signal, const char* reason) {
-    log("wisp: killed by %s %s\n", signal_name(signal), reason);
+    log("wisp: killed by %s%s%s\n", signal_name(signal), reason[0] ? " " : "", reason);
     exit_process(128 + signal);
 }
 
@@ -44,43 +46,44 @@ void kill_process(int signal, const char* reason) {
 namespace wisp {
 
 void handle_user_exception(TrapFrame& frame, FaultKind kind, uint64_t address) {
-    // FIXME: deliver to the application's signal handlers (issue: threads, time, signals).
-    char reason[96];
-    int signal = 11;
+    using namespace linux;
+    constexpr int kSegvMaperr = 1, kSegvAccerr = 2, kIllIllopn = 2, kFpeIntdiv = 1,
+                  kBusAdraln = 1;
+    SignalInfo info{};
+    info.trapno = frame.vector;
+    info.error_code = frame.error_code;
     switch (kind) {
     case FaultKind::PageFault:
-        format(reason, sizeof(reason), "at 0x%lx (invalid access to 0x%lx)", frame.rip, address);
+        info.signal = 11;
+        info.code = mm::address_space().find(address) != nullptr ? kSegvAccerr : kSegvMaperr;
+        info.addr = address;
         break;
     case FaultKind::InvalidOpcode:
-        signal = 4;
-        format(reason, sizeof(reason), "at 0x%lx (invalid instruction)", frame.rip);
+        info = {4, kIllIllopn, frame.rip, 0, 0, frame.vector, frame.error_code};
         break;
     case FaultKind::DivideError:
-        signal = 8;
-        format(reason, sizeof(reason), "at 0x%lx (integer divide by zero)", frame.rip);
+        info = {8, kFpeIntdiv, frame.rip, 0, 0, frame.vector, frame.error_code};
         break;
     case FaultKind::Breakpoint:
-        signal = 5;
-        format(reason, sizeof(reason), "at 0x%lx (breakpoint)", frame.rip);
+        info = {5, kSiKernel, 0, 0, 0, frame.vector, frame.error_code};
         break;
     case FaultKind::FloatingPoint:
-        signal = 8;
-        format(reason, sizeof(reason), "at 0x%lx (floating point exception)", frame.rip);
+        info = {8, 0, frame.rip, 0, 0, frame.vector, frame.error_code};
         break;
-    case FaultKind::OutOfMemory:
-        // Linux's OOM killer ends the process with SIGKILL; say why.
-        format(reason, sizeof(reason), "(out of memory: no page left for 0x%lx; try a larger -m)",
-               address);
-        linux::kill_process(9, reason);
     case FaultKind::AlignmentCheck:
-        signal = 7;
-        format(reason, sizeof(reason), "at 0x%lx (alignment check)", frame.rip);
+        info = {7, kBusAdraln, address, 0, 0, frame.vector, frame.error_code};
         break;
-    default:
-        format(reason, sizeof(reason), "at 0x%lx (general protection, vector %lu)", frame.rip,
-               frame.vector);
+    case FaultKind::OutOfMemory: {
+        // Linux's OOM killer ends the process with SIGKILL; say why.
+        char reason[112];
+        format(reason, sizeof(reason),
+               "(out of memory: no page left for 0x%lx; try a larger -m)", address);
+        kill_process(9, reason);
     }
-    linux::kill_process(signal, reason);
+    default: // #GP and the rest: SIGSEGV with SI_KERNEL, as Linux
+        info = {11, kSiKernel, 0, 0, 0, frame.vector, frame.error_code};
+    }
+    force_fault_signal(frame, info);
 }
 
 } // namespace wisp

@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "arch/x86_64/trap_frame.h"
 #include "lib/result.h"
 #include "linux/user_ptr.h"
 
@@ -44,5 +45,9 @@ long invoke(const uint64_t* args) {
 }
 
 const char* syscall_name(uint64_t number);
+
+// The trap frame of the system call being handled (the interrupted user context), for the
+// calls that read or rewrite it: rt_sigreturn, sigaltstack, clone.
+TrapFrame& current_trap_frame();
 
 } // namespace wisp::linux

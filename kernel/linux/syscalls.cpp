@@ -7,6 +7,7 @@
 #include "arch/x86_64/trap_frame.h"
 #include "lib/log.h"
 #include "linux/process.h"
+#include "linux/signals.h"
 #include "platform/traps.h"
 
 namespace wisp::linux {
@@ -35,6 +36,9 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[10] = &invoke<sys_mprotect>;
     t[11] = &invoke<sys_munmap>;
     t[12] = &invoke<sys_brk>;
+    t[13] = &invoke<sys_rt_sigaction>;
+    t[14] = &invoke<sys_rt_sigprocmask>;
+    t[15] = &invoke<sys_rt_sigreturn>;
     t[16] = &invoke<sys_ioctl>;
     t[19] = &invoke<sys_readv>;
     t[20] = &invoke<sys_writev>;
@@ -42,6 +46,7 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[28] = &invoke<sys_madvise>;
     t[39] = &invoke<sys_getpid>;
     t[60] = &invoke<sys_exit>;
+    t[62] = &invoke<sys_kill>;
     t[63] = &invoke<sys_uname>;
     t[89] = &invoke<sys_readlink>;
     t[96] = &invoke<sys_gettimeofday>;
@@ -51,13 +56,17 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[107] = &invoke<sys_getuid>; // geteuid
     t[108] = &invoke<sys_getuid>; // getegid
     t[110] = &invoke<sys_getppid>;
+    t[127] = &invoke<sys_rt_sigpending>;
+    t[131] = &invoke<sys_sigaltstack>;
     t[158] = &invoke<sys_arch_prctl>;
     t[186] = &invoke<sys_gettid>;
+    t[200] = &invoke<sys_tkill>;
     t[201] = &invoke<sys_time>;
     t[218] = &invoke<sys_set_tid_address>;
     t[228] = &invoke<sys_clock_gettime>;
     t[229] = &invoke<sys_clock_getres>;
     t[231] = &invoke<sys_exit_group>;
+    t[234] = &invoke<sys_tgkill>;
     t[262] = &invoke<sys_newfstatat>;
     t[267] = &invoke<sys_readlinkat>;
     t[273] = &invoke<sys_set_robust_list>;
@@ -68,6 +77,7 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
 constexpr std::array<RawHandler, kTableSize> kTable = make_table();
 
 uint64_t g_reported_unimplemented[kTableSize / 64];
+TrapFrame* g_current_frame; // FIXME: per thread, with threads
 
 // Deliberately absent, with ENOSYS as Linux kernels without them answer; callers handle it, so
 // these are not reported. rseq: glibc registers it at start and lives without it.
@@ -85,6 +95,8 @@ long report_unimplemented(uint64_t number) {
 
 } // namespace
 
+TrapFrame& current_trap_frame() { return *g_current_frame; }
+
 const char* syscall_name(uint64_t number) {
     if (number < kTableSize && kNames.name[number] != nullptr) return kNames.name[number];
     return "unknown";
@@ -97,6 +109,7 @@ namespace wisp {
 void handle_syscall(TrapFrame& frame) {
     using namespace linux;
     uint64_t number = frame.rax;
+    g_current_frame = &frame;
     const uint64_t args[6] = {frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9};
     RawHandler handler = number < kTableSize ? kTable[number] : nullptr;
     long result = handler != nullptr ? handler(args) : report_unimplemented(number);
@@ -105,6 +118,7 @@ void handle_syscall(TrapFrame& frame) {
             args[1], args[2], args[3], args[4], args[5], result);
     }
     frame.rax = static_cast<uint64_t>(result);
+    deliver_pending_signals(frame);
 }
 
 } // namespace wisp

@@ -52,6 +52,18 @@ Result<long> sys_getrlimit(int resource, UserPtr<uint64_t> limit);
 Result<long> sys_sched_yield();
 Result<long> sys_getrandom(UserPtr<char> buffer, uint64_t length, unsigned flags);
 
+// signals.cpp
+Result<long> sys_rt_sigaction(int signal, UserPtr<const char> act, UserPtr<char> oldact,
+                              uint64_t sigsetsize);
+Result<long> sys_rt_sigprocmask(int how, UserPtr<const uint64_t> set, UserPtr<uint64_t> oldset,
+                                uint64_t sigsetsize);
+Result<long> sys_rt_sigpending(UserPtr<uint64_t> set, uint64_t sigsetsize);
+Result<long> sys_rt_sigreturn();
+Result<long> sys_sigaltstack(UserPtr<const char> ss, UserPtr<char> old_ss);
+Result<long> sys_kill(int pid, int signal);
+Result<long> sys_tgkill(int tgid, int tid, int signal);
+Result<long> sys_tkill(int tid, int signal);
+
 // sys_time.cpp
 Result<long> sys_clock_gettime(int clock, UserPtr<char> ts);
 Result<long> sys_clock_getres(int clock, UserPtr<char> ts);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86_64/trap_frame.h"
 #include "lib/result.h"
 
 namespace wisp::platform {
@@ -88,6 +89,30 @@ bool copy_to_user(uint64_t user_dest, const void* src, size_t length);
 // Copies a NUL-terminated user string into dest (capacity including the NUL); returns its
 // length, -1 on a fault, -2 when it does not fit.
 long copy_string_from_user(char* dest, uint64_t user_src, size_t capacity);
+
+// ---- signal frames: the architecture's half of the Linux signal ABI ----
+struct SignalFrameSetup {
+    int signal;
+    uint64_t handler, restorer; // sa_handler, sa_restorer
+    uint64_t stack_top;         // the interrupted rsp, or the top of the alternate stack
+    bool on_altstack;           // stack_top is an alternate stack: no red zone to skip
+    const void* siginfo;        // 128 bytes of siginfo_t, copied into the frame
+    uint64_t saved_mask;        // blocked set that sigreturn restores
+    uint64_t altstack_sp, altstack_size;
+    int altstack_flags;
+    uint64_t trapno, error_code, fault_address; // sigcontext fields for faults
+};
+// Saves the interrupted context (registers, FPU state) in a frame on the user stack and points
+// the trap frame at the handler. EFAULT when the stack is not writable.
+Result<void> push_signal_frame(TrapFrame& frame, const SignalFrameSetup& setup);
+struct SignalFrameRestore {
+    uint64_t mask;
+    uint64_t altstack_sp, altstack_size;
+    int altstack_flags;
+};
+// rt_sigreturn: restores the context saved by push_signal_frame (the frame sits just below the
+// current user rsp). EFAULT when it cannot be read.
+Result<SignalFrameRestore> pop_signal_frame(TrapFrame& frame);
 
 // Enters user mode for the first time at `entry` with stack `rsp`. Never returns.
 [[noreturn]] void enter_user(uint64_t entry, uint64_t rsp);

@@ -128,15 +128,25 @@ void cpu_init() {
     pml4[0] = 0;
     asm volatile("mov %0, %%cr3" : : "r"(reinterpret_cast<uint64_t>(boot_pml4)) : "memory");
 
-    // x87/SSE state for user mode: FCW 0x37f, MXCSR 0x1f80 (the values Linux gives a new
-    // process). fxrstor of a prepared area: the emulator lacks fninit/ldmxcsr.
-    alignas(16) static uint8_t fpu_init[512];
-    fpu_init[0] = 0x7f;
-    fpu_init[1] = 0x03;
-    fpu_init[24] = 0x80;
-    fpu_init[25] = 0x1f;
-    asm volatile("fxrstor %0" : : "m"(fpu_init));
+    load_initial_fpu_state();
 }
+
+namespace {
+// x87/SSE state for user mode: FCW 0x37f, MXCSR 0x1f80 (the values Linux gives a new process
+// and a signal handler). fxrstor of a prepared area: the emulator lacks fninit/ldmxcsr.
+struct alignas(16) FpuInitArea {
+    uint8_t bytes[512];
+    constexpr FpuInitArea() : bytes{} {
+        bytes[0] = 0x7f;
+        bytes[1] = 0x03;
+        bytes[24] = 0x80;
+        bytes[25] = 0x1f;
+    }
+};
+constexpr FpuInitArea kFpuInit;
+} // namespace
+
+void load_initial_fpu_state() { asm volatile("fxrstor %0" : : "m"(kFpuInit.bytes)); }
 
 PerCpu& this_cpu() { return g_boot_cpu; }
 

@@ -14,6 +14,8 @@ struct PerCpu {
 };
 
 void cpu_init();
+// The x87/SSE state a new process and a signal handler start with.
+void load_initial_fpu_state();
 PerCpu& this_cpu();
 // The TSC at the PVH entry point (the first instruction of the kernel).
 uint64_t boot_entry_tsc();

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Signals for the one process (one thread for now): dispositions, the blocked and pending sets,
+// the alternate stack, delivery on the way back to user mode, and default actions.
+#include <stdint.h>
+
+#include "arch/x86_64/trap_frame.h"
+
+namespace wisp::linux {
+
+inline constexpr int kSignalCount = 64; // 1..64
+inline constexpr int kSigKill = 9, kSigStop = 19;
+
+constexpr uint64_t signal_bit(int signal) { return 1ull << (signal - 1); }
+
+struct SignalInfo {
+    int signal = 0;
+    int code = 0;       // si_code: SI_USER, SI_TKILL, SEGV_MAPERR, ...
+    uint64_t addr = 0;  // si_addr for faults
+    int pid = 0, uid = 0; // sender, for kill/tgkill
+    // For faults: what sigcontext reports.
+    uint64_t trapno = 0, error_code = 0;
+};
+
+inline constexpr int kSiUser = 0, kSiKernel = 0x80, kSiTkill = -6;
+
+// Makes `info.signal` pending (kill, tgkill, raise).
+void send_signal(const SignalInfo& info);
+// A synchronous fault (SIGSEGV, SIGILL, ...): delivered now even if blocked or ignored — a
+// blocked or ignored fault signal terminates, as Linux's force_sig does.
+void force_fault_signal(TrapFrame& frame, const SignalInfo& info);
+// Delivers pending, unblocked signals before returning to user mode: builds a handler frame on
+// the user stack, or carries out the default action.
+void deliver_pending_signals(TrapFrame& frame);
+
+} // namespace wisp::linux
