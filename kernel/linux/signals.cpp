@@ -149,6 +149,8 @@ void force_fault_signal(TrapFrame& frame, const SignalInfo& info) {
     if (!deliver(frame, info)) kill_for_bad_frame(frame);
 }
 
+bool has_deliverable_signal() { return (g_signals.pending & ~g_signals.blocked) != 0; }
+
 void deliver_pending_signals(TrapFrame& frame) {
     SignalState& s = g_signals;
     while (uint64_t ready = s.pending & ~s.blocked) {

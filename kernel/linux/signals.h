@@ -33,5 +33,9 @@ void force_fault_signal(TrapFrame& frame, const SignalInfo& info);
 // Delivers pending, unblocked signals before returning to user mode: builds a handler frame on
 // the user stack, or carries out the default action.
 void deliver_pending_signals(TrapFrame& frame);
+// A pending signal that is not blocked (a blocking call returns EINTR for it).
+bool has_deliverable_signal();
+// Interval timers that expired raise their signals (linux/timers.cpp).
+void run_expired_timers();
 
 } // namespace wisp::linux

@@ -44,6 +44,10 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[20] = &invoke<sys_writev>;
     t[24] = &invoke<sys_sched_yield>;
     t[28] = &invoke<sys_madvise>;
+    t[35] = &invoke<sys_nanosleep>;
+    t[36] = &invoke<sys_getitimer>;
+    t[37] = &invoke<sys_alarm>;
+    t[38] = &invoke<sys_setitimer>;
     t[39] = &invoke<sys_getpid>;
     t[60] = &invoke<sys_exit>;
     t[62] = &invoke<sys_kill>;
@@ -65,6 +69,7 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[218] = &invoke<sys_set_tid_address>;
     t[228] = &invoke<sys_clock_gettime>;
     t[229] = &invoke<sys_clock_getres>;
+    t[230] = &invoke<sys_clock_nanosleep>;
     t[231] = &invoke<sys_exit_group>;
     t[234] = &invoke<sys_tgkill>;
     t[262] = &invoke<sys_newfstatat>;

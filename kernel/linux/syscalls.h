@@ -4,6 +4,7 @@
 // Every implemented system call, grouped by the file that implements it.
 #include <stdint.h>
 
+#include "linux/abi_types.h"
 #include "linux/syscall.h"
 
 namespace wisp::linux {
@@ -63,6 +64,14 @@ Result<long> sys_sigaltstack(UserPtr<const char> ss, UserPtr<char> old_ss);
 Result<long> sys_kill(int pid, int signal);
 Result<long> sys_tgkill(int tgid, int tid, int signal);
 Result<long> sys_tkill(int tid, int signal);
+
+// timers.cpp
+Result<long> sys_nanosleep(UserPtr<const Timespec> request, UserPtr<Timespec> remaining);
+Result<long> sys_clock_nanosleep(int clock, int flags, UserPtr<const Timespec> request,
+                                 UserPtr<Timespec> remaining);
+Result<long> sys_getitimer(int which, UserPtr<char> value);
+Result<long> sys_setitimer(int which, UserPtr<const char> value, UserPtr<char> old_value);
+Result<long> sys_alarm(unsigned seconds);
 
 // sys_time.cpp
 Result<long> sys_clock_gettime(int clock, UserPtr<char> ts);

@@ -38,6 +38,11 @@ uint64_t cycles(); // the TSC
 uint64_t monotonic_ns();
 // Nanoseconds since the Unix epoch at monotonic_ns() == 0 (kvmclock wall clock or CMOS RTC).
 uint64_t boot_epoch_ns();
+// Arms the one timer interrupt for monotonic time `deadline_ns` (0 disarms). False when the CPU
+// has no deadline timer (then callers poll the clock).
+bool set_wakeup(uint64_t deadline_ns);
+// Halts until an interrupt arrives (interrupts are enabled only while halted).
+void wait_for_interrupt();
 // A hardware random 64-bit value (RDRAND); false when the CPU has none.
 bool hardware_random(uint64_t& out);
 

@@ -23,4 +23,8 @@ enum class FaultKind { PageFault, InvalidOpcode, DivideError, GeneralProtection,
 // An exception in user mode that was not resolved: deliver a signal (or terminate).
 void handle_user_exception(TrapFrame& frame, FaultKind kind, uint64_t address);
 
+// The timer interrupt fired (frame: the interrupted context, user or kernel). Implemented by
+// linux/: expired interval timers raise their signals, delivered here when returning to user.
+void handle_timer_interrupt(TrapFrame& frame);
+
 } // namespace wisp

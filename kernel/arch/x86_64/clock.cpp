@@ -2,6 +2,7 @@
 // Time sources: kvmclock (the KVM pvclock ABI, Documentation/virt/kvm/x86/msr.rst) when the
 // hypervisor offers it, else the TSC at the frequency CPUID reports and the CMOS RTC for the
 // date. Initialized lazily on first use: programs that never ask the time never pay for it.
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/io.h"
 #include "platform/platform.h"
 
@@ -110,6 +111,33 @@ uint64_t monotonic_ns() {
     }
     uint64_t delta = x86::rdtsc() - g_tsc_start;
     return static_cast<uint64_t>(static_cast<unsigned __int128>(delta) * 1'000'000'000 / g_tsc_hz);
+}
+
+// The TSC delta that takes `ns` nanoseconds: the inverse of scale_delta (rounded up).
+uint64_t ns_to_tsc(uint64_t ns) {
+    if (g_source == Source::Unknown) init_clock();
+    if (g_source == Source::Tsc)
+        return static_cast<uint64_t>(static_cast<unsigned __int128>(ns) * g_tsc_hz / 1'000'000'000 + 1);
+    unsigned __int128 shifted = ((static_cast<unsigned __int128>(ns) << 32) / g_pvclock.tsc_to_system_mul) + 1;
+    int8_t shift = g_pvclock.tsc_shift;
+    return static_cast<uint64_t>(shift >= 0 ? shifted >> shift : shifted << -shift);
+}
+
+bool set_wakeup(uint64_t deadline_ns) {
+    if (!x86::deadline_timer_available()) return false;
+    if (deadline_ns == 0) {
+        x86::arm_deadline_timer(0);
+        return true;
+    }
+    uint64_t now = monotonic_ns();
+    uint64_t delta = deadline_ns > now ? deadline_ns - now : 0;
+    x86::arm_deadline_timer(x86::rdtsc() + ns_to_tsc(delta));
+    return true;
+}
+
+void wait_for_interrupt() {
+    // sti's one-instruction shadow: an interrupt that is already due wakes this very hlt.
+    asm volatile("sti; hlt; cli" ::: "memory");
 }
 
 uint64_t boot_epoch_ns() {

@@ -5,12 +5,13 @@
 
 #include <wisp/abi/platform.h>
 
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap_frame.h"
 #include "lib/log.h"
 #include "platform/traps.h"
 
-extern "C" char isr_stubs[], syscall_entry[], usercopy_start[], usercopy_end[], usercopy_fault[];
+extern "C" char isr_stubs[], irq_timer_stub[], irq_spurious_stub[], syscall_entry[], usercopy_start[], usercopy_end[], usercopy_fault[];
 extern "C" uint64_t boot_gdt[];
 extern "C" uint64_t boot_pml4[];
 extern "C" uint64_t boot_tsc;
@@ -46,7 +47,7 @@ struct [[gnu::packed]] DescriptorPointer {
 };
 
 alignas(16) Tss g_tss;
-alignas(16) IdtEntry g_idt[32];
+alignas(16) IdtEntry g_idt[256];
 alignas(16) uint8_t g_kernel_stack[32 * 1024];
 alignas(16) uint8_t g_double_fault_stack[8 * 1024];
 PerCpu g_boot_cpu;
@@ -75,16 +76,18 @@ void load_descriptor_tables() {
     asm volatile("lgdt %0" : : "m"(gdtr));
     asm volatile("ltr %w0" : : "r"(kTssSelector));
 
-    auto stubs = reinterpret_cast<uint64_t>(isr_stubs);
-    for (int vector = 0; vector < 32; vector++) {
-        uint64_t handler = stubs + 16 * vector;
+    auto set_gate = [](int vector, uint64_t handler) {
         g_idt[vector] = IdtEntry{static_cast<uint16_t>(handler), kKernelCs,
                                  static_cast<uint8_t>(vector == 8 ? 1 : 0),
                                  // present, DPL 0 interrupt gate; #BP (3) callable from user
                                  static_cast<uint8_t>(vector == 3 ? 0xee : 0x8e),
                                  static_cast<uint16_t>(handler >> 16),
                                  static_cast<uint32_t>(handler >> 32), 0};
-    }
+    };
+    auto stubs = reinterpret_cast<uint64_t>(isr_stubs);
+    for (int vector = 0; vector < 32; vector++) set_gate(vector, stubs + 16 * vector);
+    set_gate(x86::kTimerVector, reinterpret_cast<uint64_t>(irq_timer_stub));
+    set_gate(x86::kSpuriousVector, reinterpret_cast<uint64_t>(irq_spurious_stub));
     DescriptorPointer idtr{sizeof(g_idt) - 1, reinterpret_cast<uint64_t>(g_idt)};
     asm volatile("lidt %0" : : "m"(idtr));
 }
@@ -198,6 +201,12 @@ FaultKind fault_kind(uint64_t vector) {
 
 extern "C" void trap_dispatch(TrapFrame* frame) {
     TrapFrame& f = *frame;
+    if (f.vector == x86::kTimerVector) {
+        x86::timer_interrupt();
+        handle_timer_interrupt(f);
+        return;
+    }
+    if (f.vector == x86::kSpuriousVector) return; // spurious: no EOI
     uint64_t cr2 = 0;
     if (f.vector == 14 && f.from_user() && f.rip == reinterpret_cast<uint64_t>(syscall_entry)) {
         // SYSCALL that jumped to LSTAR without leaving CPL3: the CPL0 emulator of the nested

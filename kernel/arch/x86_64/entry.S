@@ -95,6 +95,20 @@ isr_stubs:
     ISR_ERR 30
     ISR_NOERR 31
 
+/* Interrupts: the local APIC timer (vector 32) and the spurious vector (255). */
+    .balign 16
+    .globl irq_timer_stub
+irq_timer_stub:
+    pushq $0
+    pushq $32
+    jmp trap_common
+    .balign 16
+    .globl irq_spurious_stub
+irq_spurious_stub:
+    pushq $0
+    pushq $255
+    jmp trap_common
+
 trap_common:
     testb $3, 24(%rsp)          /* CS of the interrupted context */
     jz 1f

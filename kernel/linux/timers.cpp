@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+// Sleeping and the real-time interval timer: nanosleep, clock_nanosleep, alarm, setitimer and
+// getitimer (ITIMER_REAL). One thread: the only waiter is the caller. The CPU halts while it
+// waits (platform::wait_until), woken by the APIC deadline timer.
+#include "linux/abi_types.h"
+#include "linux/signals.h"
+#include "linux/syscalls.h"
+#include "platform/platform.h"
+#include "platform/traps.h"
+
+namespace wisp::linux {
+namespace {
+
+constexpr uint64_t kNsPerSec = 1'000'000'000;
+constexpr int kSigAlrm = 14;
+constexpr int kTimerAbstime = 1;
+constexpr int kItimerReal = 0, kItimerVirtual = 1, kItimerProf = 2;
+
+struct RealTimer {
+    uint64_t expiry_ns = 0;   // monotonic; 0 = disarmed
+    uint64_t interval_ns = 0;
+};
+RealTimer g_real_timer;
+
+struct Itimerval {
+    Timeval interval;
+    Timeval value;
+};
+
+Result<uint64_t> timespec_ns(UserPtr<const Timespec> ts) {
+    Timespec t = TRY(ts.read());
+    if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= static_cast<int64_t>(kNsPerSec))
+        return Errno::INVAL;
+    if (static_cast<uint64_t>(t.tv_sec) > (~0ull - kNsPerSec) / kNsPerSec) return ~0ull >> 1;
+    return static_cast<uint64_t>(t.tv_sec) * kNsPerSec + static_cast<uint64_t>(t.tv_nsec);
+}
+
+Result<uint64_t> timeval_ns(const Timeval& t) {
+    if (t.tv_sec < 0 || t.tv_usec < 0 || t.tv_usec >= 1'000'000) return Errno::INVAL;
+    return static_cast<uint64_t>(t.tv_sec) * kNsPerSec + static_cast<uint64_t>(t.tv_usec) * 1000;
+}
+
+Timeval ns_timeval(uint64_t ns) {
+    return {static_cast<int64_t>(ns / kNsPerSec), static_cast<int64_t>(ns % kNsPerSec / 1000)};
+}
+
+} // namespace
+
+// Fires the real timer if due: SIGALRM, and re-arms an interval timer.
+void run_expired_timers() {
+    RealTimer& t = g_real_timer;
+    if (t.expiry_ns == 0) return;
+    uint64_t now = platform::monotonic_ns();
+    if (now < t.expiry_ns) return;
+    send_signal(SignalInfo{kSigAlrm, 0x80 /* SI_KERNEL */, 0, 0, 0, 0, 0});
+    if (t.interval_ns != 0) {
+        uint64_t missed = (now - t.expiry_ns) / t.interval_ns + 1;
+        t.expiry_ns += missed * t.interval_ns;
+    } else {
+        t.expiry_ns = 0;
+    }
+    platform::set_wakeup(t.expiry_ns);
+}
+
+namespace {
+
+// Sleeps until monotonic `target`; EINTR when a signal became deliverable first.
+Result<void> sleep_until(uint64_t target) {
+    for (;;) {
+        run_expired_timers();
+        if (has_deliverable_signal()) return Errno::INTR;
+        uint64_t now = platform::monotonic_ns();
+        if (now >= target) return {};
+        uint64_t wake = target;
+        if (g_real_timer.expiry_ns != 0 && g_real_timer.expiry_ns < wake) wake = g_real_timer.expiry_ns;
+        if (platform::set_wakeup(wake)) {
+            platform::wait_for_interrupt();
+            platform::set_wakeup(g_real_timer.expiry_ns); // back to the interval timer alone
+        } else {
+            asm volatile("pause"); // FIXME: no deadline timer: poll the clock
+        }
+    }
+}
+
+Result<long> nanosleep_common(int clock, int flags, UserPtr<const Timespec> request,
+                              UserPtr<Timespec> remaining) {
+    uint64_t ns = TRY(timespec_ns(request));
+    uint64_t now = platform::monotonic_ns();
+    uint64_t target;
+    bool realtime = clock == 0 || clock == 11; // REALTIME, TAI
+    if (flags & kTimerAbstime) {
+        uint64_t offset = realtime ? platform::boot_epoch_ns() : 0;
+        target = ns > offset ? ns - offset : 0;
+    } else {
+        target = ns > (~0ull >> 1) - now ? (~0ull >> 1) : now + ns;
+    }
+    auto slept = sleep_until(target);
+    if (slept.is_error()) {
+        // Interrupted: a relative sleep reports what was left (Linux: not for TIMER_ABSTIME).
+        if (!(flags & kTimerAbstime) && !remaining.is_null()) {
+            uint64_t after = platform::monotonic_ns();
+            uint64_t left = target > after ? target - after : 0;
+            TRY(remaining.write(Timespec{static_cast<int64_t>(left / kNsPerSec),
+                                         static_cast<int64_t>(left % kNsPerSec)}));
+        }
+        return slept.error();
+    }
+    return 0;
+}
+
+} // namespace
+
+Result<long> sys_nanosleep(UserPtr<const Timespec> request, UserPtr<Timespec> remaining) {
+    return nanosleep_common(1, 0, request, remaining);
+}
+
+Result<long> sys_clock_nanosleep(int clock, int flags, UserPtr<const Timespec> request,
+                                 UserPtr<Timespec> remaining) {
+    switch (clock) {
+    case 0:  // REALTIME
+    case 1:  // MONOTONIC
+    case 7:  // BOOTTIME
+    case 11: // TAI
+        break;
+    case 3: return Errno::INVAL; // THREAD_CPUTIME_ID is not allowed
+    default: return Errno::INVAL; // FIXME: PROCESS_CPUTIME_ID needs CPU-time accounting
+    }
+    // Linux looks only at TIMER_ABSTIME and ignores the other flag bits.
+    return nanosleep_common(clock, flags & kTimerAbstime, request, remaining);
+}
+
+Result<long> sys_getitimer(int which, UserPtr<char> value) {
+    if (which != kItimerReal && which != kItimerVirtual && which != kItimerProf) return Errno::INVAL;
+    Itimerval v{};
+    if (which == kItimerReal && g_real_timer.expiry_ns != 0) {
+        uint64_t now = platform::monotonic_ns();
+        uint64_t left = g_real_timer.expiry_ns > now ? g_real_timer.expiry_ns - now : 1000;
+        v = {ns_timeval(g_real_timer.interval_ns), ns_timeval(left)};
+    }
+    TRY(copy_to_user(value.address(), &v, sizeof(v)));
+    return 0;
+}
+
+Result<long> sys_setitimer(int which, UserPtr<const char> value, UserPtr<char> old_value) {
+    if (which != kItimerReal && which != kItimerVirtual && which != kItimerProf) return Errno::INVAL;
+    Itimerval fresh{};
+    if (!value.is_null()) TRY(copy_from_user(&fresh, value.address(), sizeof(fresh)));
+    uint64_t value_ns = TRY(timeval_ns(fresh.value));
+    uint64_t interval_ns = TRY(timeval_ns(fresh.interval));
+    if (!old_value.is_null()) TRY(sys_getitimer(which, old_value));
+    if (which != kItimerReal) return 0; // FIXME: CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF)
+    g_real_timer = value_ns == 0 ? RealTimer{} : RealTimer{platform::monotonic_ns() + value_ns, interval_ns};
+    // The interrupt comes while the program runs, too: SIGALRM interrupts a busy loop.
+    platform::set_wakeup(g_real_timer.expiry_ns);
+    return 0;
+}
+
+Result<long> sys_alarm(unsigned seconds) {
+    uint64_t now = platform::monotonic_ns();
+    uint64_t left = g_real_timer.expiry_ns > now ? g_real_timer.expiry_ns - now : 0;
+    long previous = g_real_timer.expiry_ns == 0 ? 0 : static_cast<long>((left + kNsPerSec / 2) / kNsPerSec);
+    if (g_real_timer.expiry_ns != 0 && previous == 0) previous = 1; // Linux: never 0 if armed
+    g_real_timer = seconds == 0 ? RealTimer{} : RealTimer{now + seconds * kNsPerSec, 0};
+    platform::set_wakeup(g_real_timer.expiry_ns);
+    return previous;
+}
+
+} // namespace wisp::linux
+
+namespace wisp {
+void handle_timer_interrupt(TrapFrame& frame) {
+    linux::run_expired_timers();
+    if (frame.from_user()) linux::deliver_pending_signals(frame);
+}
+} // namespace wisp
