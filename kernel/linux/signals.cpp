@@ -36,6 +36,9 @@ struct SignalState {
     SignalInfo info[kSignalCount + 1]; // the queued info of each pending signal
     uint64_t altstack_sp, altstack_size;
     bool altstack_disabled = true;
+    // rt_sigsuspend: the mask to put back once a handler has run (Linux's saved_sigmask).
+    uint64_t suspended_mask;
+    bool restore_suspended_mask;
 };
 SignalState g_signals;
 
@@ -112,7 +115,8 @@ bool deliver(TrapFrame& frame, const SignalInfo& info) {
     setup.stack_top = use_altstack ? s.altstack_sp + s.altstack_size : frame.rsp;
     setup.on_altstack = use_altstack || on_altstack(frame.rsp);
     setup.siginfo = siginfo;
-    setup.saved_mask = s.blocked;
+    setup.saved_mask = s.restore_suspended_mask ? s.suspended_mask : s.blocked;
+    s.restore_suspended_mask = false;
     setup.altstack_sp = s.altstack_sp;
     setup.altstack_size = s.altstack_size;
     setup.altstack_flags = s.altstack_disabled ? kSsDisable : (on_altstack(frame.rsp) ? kSsOnStack : 0);
@@ -161,6 +165,36 @@ void deliver_pending_signals(TrapFrame& frame) {
         // (rt_sigreturn comes back through here).
         if (s.actions[signal].handler > kSigIgn) break;
     }
+    if (s.restore_suspended_mask) { // nothing ran a handler: sigsuspend's mask ends here
+        s.blocked = s.suspended_mask;
+        s.restore_suspended_mask = false;
+    }
+}
+
+namespace {
+// Halts until a signal can be delivered (pause, sigsuspend). Expired timers raise theirs; with
+// no timer armed and one thread, only a signal from outside could end the wait — as on Linux.
+void wait_for_signal() {
+    while (!has_deliverable_signal()) {
+        platform::wait_for_interrupt();
+        run_expired_timers();
+    }
+}
+} // namespace
+
+Result<long> sys_pause() {
+    wait_for_signal();
+    return Errno::INTR;
+}
+
+Result<long> sys_rt_sigsuspend(UserPtr<const uint64_t> mask, uint64_t sigsetsize) {
+    if (sigsetsize != 8) return Errno::INVAL;
+    uint64_t temporary = TRY(mask.read());
+    g_signals.suspended_mask = g_signals.blocked;
+    g_signals.restore_suspended_mask = true;
+    g_signals.blocked = temporary & ~kUnblockable;
+    wait_for_signal();
+    return Errno::INTR;
 }
 
 // ---- system calls ----

@@ -44,6 +44,7 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[20] = &invoke<sys_writev>;
     t[24] = &invoke<sys_sched_yield>;
     t[28] = &invoke<sys_madvise>;
+    t[34] = &invoke<sys_pause>;
     t[35] = &invoke<sys_nanosleep>;
     t[36] = &invoke<sys_getitimer>;
     t[37] = &invoke<sys_alarm>;
@@ -61,6 +62,7 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[108] = &invoke<sys_getuid>; // getegid
     t[110] = &invoke<sys_getppid>;
     t[127] = &invoke<sys_rt_sigpending>;
+    t[130] = &invoke<sys_rt_sigsuspend>;
     t[131] = &invoke<sys_sigaltstack>;
     t[158] = &invoke<sys_arch_prctl>;
     t[186] = &invoke<sys_gettid>;

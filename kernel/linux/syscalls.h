@@ -64,6 +64,8 @@ Result<long> sys_sigaltstack(UserPtr<const char> ss, UserPtr<char> old_ss);
 Result<long> sys_kill(int pid, int signal);
 Result<long> sys_tgkill(int tgid, int tid, int signal);
 Result<long> sys_tkill(int tid, int signal);
+Result<long> sys_pause();
+Result<long> sys_rt_sigsuspend(UserPtr<const uint64_t> mask, uint64_t sigsetsize);
 
 // timers.cpp
 Result<long> sys_nanosleep(UserPtr<const Timespec> request, UserPtr<Timespec> remaining);

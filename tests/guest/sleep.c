@@ -101,5 +101,22 @@ int main(void) {
     struct itimerval wrong = {{0, 0}, {0, 2000000}};
     r = setitimer(ITIMER_REAL, &wrong, NULL);
     printf("setitimer bad usec: %d errno %d\n", r, errno);
+
+    // pause and sigsuspend end when a handled signal arrives.
+    alarms = 0;
+    setitimer(ITIMER_REAL, &it, NULL);
+    r = pause();
+    printf("pause: %d errno %d alarms %d\n", r, errno, alarms);
+    sigset_t block, old, during;
+    sigemptyset(&block);
+    sigaddset(&block, SIGALRM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    setitimer(ITIMER_REAL, &it, NULL);
+    sigemptyset(&during);
+    r = sigsuspend(&during);
+    sigset_t now;
+    sigprocmask(SIG_SETMASK, NULL, &now);
+    printf("sigsuspend: %d errno %d alarms %d mask restored %d\n", r, errno, alarms,
+           sigismember(&now, SIGALRM));
     return 0;
 }
