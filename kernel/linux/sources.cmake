@@ -6,6 +6,7 @@ list(APPEND WISP_KERNEL_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/exec.cpp
     ${CMAKE_CURRENT_LIST_DIR}/process.cpp
     ${CMAKE_CURRENT_LIST_DIR}/signals.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/strace.cpp
     ${CMAKE_CURRENT_LIST_DIR}/timers.cpp
     ${CMAKE_CURRENT_LIST_DIR}/syscalls.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_io.cpp

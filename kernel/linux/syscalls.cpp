@@ -8,6 +8,7 @@
 #include "lib/log.h"
 #include "linux/process.h"
 #include "linux/signals.h"
+#include "linux/strace.h"
 #include "platform/traps.h"
 
 namespace wisp::linux {
@@ -119,11 +120,10 @@ void handle_syscall(TrapFrame& frame) {
     g_current_frame = &frame;
     const uint64_t args[6] = {frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9};
     RawHandler handler = number < kTableSize ? kTable[number] : nullptr;
+    bool strace = process().strace;
+    if (strace) trace_syscall_entry(number, args);
     long result = handler != nullptr ? handler(args) : report_unimplemented(number);
-    if (process().strace) {
-        log("%s(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld\n", syscall_name(number), args[0],
-            args[1], args[2], args[3], args[4], args[5], result);
-    }
+    if (strace) trace_syscall_exit(number, args, result);
     frame.rax = static_cast<uint64_t>(result);
     deliver_pending_signals(frame);
 }
