@@ -54,19 +54,21 @@ constexpr uint16_t kChunkFormatAll = kChunkBlkbitsMask | kChunkIndexes;
 // Sizes beyond this are refused as corrupt: keeps all offset arithmetic far from overflow.
 constexpr uint64_t kMaxFileSize = 1ull << 62;
 
-uint16_t load16(const uint8_t* p) {
+// Unaligned little-endian loads. __builtin_memcpy of a constant size is one mov; the kernel is
+// built -ffreestanding, where a plain memcpy stays a call to the out-of-line copy loop.
+inline uint16_t load16(const uint8_t* p) {
     uint16_t v;
-    memcpy(&v, p, sizeof v);
+    __builtin_memcpy(&v, p, sizeof v);
     return v;
 }
-uint32_t load32(const uint8_t* p) {
+inline uint32_t load32(const uint8_t* p) {
     uint32_t v;
-    memcpy(&v, p, sizeof v);
+    __builtin_memcpy(&v, p, sizeof v);
     return v;
 }
-uint64_t load64(const uint8_t* p) {
+inline uint64_t load64(const uint8_t* p) {
     uint64_t v;
-    memcpy(&v, p, sizeof v);
+    __builtin_memcpy(&v, p, sizeof v);
     return v;
 }
 
@@ -172,8 +174,8 @@ Result<Image> Image::open(std::span<const uint8_t> bytes, const char** reason) {
         set_reason(reason, "corrupt EROFS superblock (metadata area outside the image)");
         return Errno::IO;
     }
-    auto root = image.root();
-    if (root.is_error() || !root.value().is_directory()) {
+    auto root = image.decode_inode(image.m_root_nid, image.m_root);
+    if (root.is_error() || !image.m_root.is_directory()) {
         set_reason(reason, "corrupt EROFS image (root is not a readable directory)");
         return root.is_error() ? root.error() : Error(Errno::IO);
     }
@@ -197,6 +199,12 @@ Result<void> Image::verify_checksum() const {
 }
 
 Result<Inode> Image::inode(uint64_t nid) const {
+    Inode inode;
+    TRY(decode_inode(nid, inode));
+    return inode;
+}
+
+Result<void> Image::decode_inode(uint64_t nid, Inode& inode) const {
     // erofs iloc(): meta_blkaddr * block_size + nid * 32.
     if (nid > (m_bytes.size() - m_meta_offset) / kInodeSlotSize) return Errno::IO;
     const uint64_t offset = m_meta_offset + nid * kInodeSlotSize;
@@ -207,7 +215,6 @@ Result<Inode> Image::inode(uint64_t nid) const {
     if (format & ~kFormatAllBits) return Errno::OPNOTSUPP;
     const bool extended = format & kFormatVersionMask;
     const uint16_t layout = (format >> kFormatLayoutShift) & kFormatLayoutMask;
-    Inode inode;
     inode.nid = nid;
     inode.mode = load16(raw + 4);
     uint32_t inode_size;
@@ -242,6 +249,10 @@ Result<Inode> Image::inode(uint64_t nid) const {
         xattr_icount == 0 ? 0 : kXattrIbodyHeaderSize + 4u * (xattr_icount - 1u);
     inode.meta_end = offset + inode_size + xattr_size;
     if (!in_image(offset, inode_size + xattr_size)) return Errno::IO;
+    inode.rdev = 0;
+    inode.layout = DataLayout::FlatPlain;
+    inode.raw_blkaddr = 0;
+    inode.chunk_format = 0;
 
     switch (inode.mode & kModeTypeMask) {
     case kModeRegular:
@@ -255,7 +266,7 @@ Result<Inode> Image::inode(uint64_t nid) const {
         // No data: i_u holds the device number (0 for fifos and sockets).
         inode.rdev = data_word;
         inode.size = 0;
-        return inode;
+        return {};
     default:
         return Errno::IO;
     }
@@ -268,12 +279,12 @@ Result<Inode> Image::inode(uint64_t nid) const {
         inode.raw_blkaddr = data_word;
         if (inode.size > 0 && !in_image(uint64_t(data_word) << m_block_bits, inode.size))
             return Errno::IO;
-        return inode;
+        return {};
     }
     case uint16_t(DataLayout::FlatInline): {
         inode.layout = DataLayout::FlatInline;
         inode.raw_blkaddr = data_word;
-        if (inode.size == 0) return inode;
+        if (inode.size == 0) return {};
         const uint64_t full = round_up(inode.size, bs) - bs; // bytes in whole blocks
         const uint64_t tail = inode.size - full;
         if (full > 0 && !in_image(uint64_t(data_word) << m_block_bits, full)) return Errno::IO;
@@ -281,7 +292,7 @@ Result<Inode> Image::inode(uint64_t nid) const {
         // erofs_map_blocks: "inline data cross block boundary" is corruption).
         if ((inode.meta_end & (bs - 1)) + tail > bs) return Errno::IO;
         if (!in_image(inode.meta_end, tail)) return Errno::IO;
-        return inode;
+        return {};
     }
     case uint16_t(DataLayout::ChunkBased): {
         inode.layout = DataLayout::ChunkBased;
@@ -292,7 +303,7 @@ Result<Inode> Image::inode(uint64_t nid) const {
         const uint64_t chunks = (inode.size + (1ull << chunk_bits) - 1) >> chunk_bits;
         const uint64_t table = round_up(inode.meta_end, unit);
         if (chunks > m_bytes.size() / unit || !in_image(table, chunks * unit)) return Errno::IO;
-        return inode;
+        return {};
     }
     case 1:
     case 3:
@@ -302,7 +313,9 @@ Result<Inode> Image::inode(uint64_t nid) const {
     }
 }
 
-Result<Extent> Image::map(const Inode& file, uint64_t offset) const {
+// map(), inlined into the directory walk (where it runs once per block looked at).
+[[gnu::always_inline]] inline Result<Extent> Image::map_extent(const Inode& file,
+                                                               uint64_t offset) const {
     if (!file.has_data() || offset >= file.size || file.size > kMaxFileSize) return Errno::INVAL;
     const uint64_t bs = block_size();
     Extent extent;
@@ -348,6 +361,10 @@ Result<Extent> Image::map(const Inode& file, uint64_t offset) const {
     }
     if (!in_image(extent.image_offset, extent.length)) return Errno::IO;
     return extent;
+}
+
+Result<Extent> Image::map(const Inode& file, uint64_t offset) const {
+    return map_extent(file, offset);
 }
 
 Result<size_t> Image::read(const Inode& file, uint64_t offset, std::span<uint8_t> out) const {
@@ -411,7 +428,7 @@ uint64_t Image::dir_block_count(const Inode& dir) const {
 Result<Image::DirBlock> Image::dir_block(const Inode& dir, uint64_t block) const {
     const uint64_t start = block << m_block_bits;
     if (start >= dir.size) return Errno::INVAL;
-    Extent extent = TRY(map(dir, start));
+    const Extent extent = TRY(map_extent(dir, start));
     const uint64_t left = dir.size - start;
     DirBlock b;
     b.size = static_cast<uint32_t>(left < block_size() ? left : block_size());
@@ -424,8 +441,10 @@ Result<Image::DirBlock> Image::dir_block(const Inode& dir, uint64_t block) const
     return b;
 }
 
-Result<DirEntry> Image::dir_entry(const DirBlock& block, uint32_t index) const {
-    if (index >= block.count) return Errno::INVAL;
+// The name of entry `index` (below block.count), its bounds checked: an empty view means a
+// corrupt entry (no name is empty). Inlined into the lookup's binary search.
+[[gnu::always_inline]] inline std::string_view Image::dirent_name(const DirBlock& block,
+                                                                  uint32_t index) const {
     // struct erofs_dirent { le64 nid; le16 nameoff; u8 file_type; u8 reserved; }
     const uint8_t* d = block.data + index * kDirentSize;
     const uint32_t name_start = load16(d + 8);
@@ -433,64 +452,102 @@ Result<DirEntry> Image::dir_entry(const DirBlock& block, uint32_t index) const {
     if (index + 1 < block.count) {
         name_end = load16(d + kDirentSize + 8);
     } else {
-        // The last name runs to the end of the block's data or to NUL padding.
+        // The last name runs to the end of the block's data or to NUL padding: look for the
+        // NUL a word at a time while a whole word is left (the lowest 0x80 of the classic
+        // has-zero-byte expression marks the first zero byte exactly), then byte by byte.
         name_end = name_start;
+        while (name_end + 8 <= block.size) {
+            const uint64_t word = load64(block.data + name_end);
+            const uint64_t zero = (word - 0x0101010101010101ull) & ~word & 0x8080808080808080ull;
+            if (zero != 0) {
+                // The index of the lowest marked byte, without bsf/tzcnt: multiplying the
+                // marked byte's 1 moves the index table's matching byte to the top.
+                const uint64_t lowest = (zero & (0 - zero)) >> 7;
+                name_end += static_cast<uint32_t>((lowest * 0x0001020304050607ull) >> 56);
+                goto found_end;
+            }
+            name_end += 8;
+        }
         while (name_end < block.size && block.data[name_end] != 0)
             name_end++;
     }
+found_end:
     if (name_start < block.count * kDirentSize || name_end > block.size || name_end <= name_start ||
         name_end - name_start > kNameMax)
-        return Errno::IO;
+        return {};
+    return std::string_view(reinterpret_cast<const char*>(block.data + name_start),
+                            name_end - name_start);
+}
+
+Result<DirEntry> Image::dir_entry(const DirBlock& block, uint32_t index) const {
+    if (index >= block.count) return Errno::INVAL;
     DirEntry entry;
-    entry.name = std::string_view(reinterpret_cast<const char*>(block.data + name_start),
-                                  name_end - name_start);
+    entry.name = dirent_name(block, index);
+    if (entry.name.empty()) return Errno::IO;
+    const uint8_t* d = block.data + index * kDirentSize;
     entry.nid = load64(d);
     entry.type = d[10] <= uint8_t(FileType::Symlink) ? FileType(d[10]) : FileType::Unknown;
     entry.next_cookie = 0;
     return entry;
 }
 
-// Binary search of one sorted block. On a miss, direction says where the name would be: -1 in
-// an earlier block, +1 in a later one, 0 in this one (so nowhere).
-Result<Inode> Image::find_in_block(const DirBlock& block, std::string_view name,
-                                   int& direction) const {
-    uint32_t low = 0, high = block.count; // search [low, high)
-    while (low < high) {
-        const uint32_t mid = low + (high - low) / 2;
-        DirEntry entry = TRY(dir_entry(block, mid));
-        const int order = name.compare(entry.name);
-        if (order == 0) return inode(entry.nid);
-        if (order < 0)
-            high = mid;
-        else
-            low = mid + 1;
+namespace {
+
+// The sign of a.compare(b) (bytes compared unsigned, then lengths), eight bytes per step: the
+// byte-swapped words order as the bytes do.
+int compare_names(std::string_view a, std::string_view b) {
+    const size_t common = a.size() < b.size() ? a.size() : b.size();
+    const auto* x = reinterpret_cast<const uint8_t*>(a.data());
+    const auto* y = reinterpret_cast<const uint8_t*>(b.data());
+    size_t i = 0;
+    for (; i + 8 <= common; i += 8) {
+        const uint64_t wx = load64(x + i), wy = load64(y + i);
+        if (wx != wy) return __builtin_bswap64(wx) < __builtin_bswap64(wy) ? -1 : 1;
     }
-    direction = low == 0 ? -1 : (low == block.count ? 1 : 0);
-    return Errno::NOENT;
+    for (; i < common; i++)
+        if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
+    return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
 }
 
-Result<Inode> Image::lookup(const Inode& dir, std::string_view name) const {
+} // namespace
+
+Result<uint64_t> Image::find_nid(const Inode& dir, std::string_view name) const {
     if (!dir.is_directory()) return Errno::NOTDIR;
     if (name.size() > kNameMax) return Errno::NAMETOOLONG;
     if (name.empty()) return Errno::NOENT;
     // Names are sorted across the directory's blocks too: binary search over blocks, then
     // within the block (as Linux erofs_namei does). An unsorted (corrupt) directory can only
-    // make this miss, never loop: the block range shrinks every step.
-    uint64_t low = 0, high = dir_block_count(dir); // [low, high)
+    // make this miss, never loop: the ranges shrink every step.
+    uint64_t low = 0, high = dir_block_count(dir); // blocks [low, high)
     while (low < high) {
         const uint64_t mid = low + (high - low) / 2;
-        DirBlock block = TRY(dir_block(dir, mid));
-        int direction = 0;
-        auto found = find_in_block(block, name, direction);
-        if (!found.is_error() || found.error().code != Errno::NOENT) return found;
-        if (direction < 0)
+        const DirBlock block = TRY(dir_block(dir, mid));
+        uint32_t first = 0, last = block.count; // entries [first, last)
+        while (first < last) {
+            const uint32_t probe = first + (last - first) / 2;
+            const std::string_view entry = dirent_name(block, probe);
+            if (entry.empty()) return Errno::IO;
+            const int order = compare_names(name, entry);
+            if (order == 0) return load64(block.data + probe * kDirentSize);
+            if (order < 0)
+                last = probe;
+            else
+                first = probe + 1;
+        }
+        // A miss: before this block's first name, after its last, or in between (nowhere).
+        if (first == 0)
             high = mid;
-        else if (direction > 0)
+        else if (first == block.count)
             low = mid + 1;
         else
             break;
     }
     return Errno::NOENT;
+}
+
+Result<Inode> Image::lookup(const Inode& dir, std::string_view name) const {
+    const uint64_t nid = TRY(find_nid(dir, name));
+    return inode(nid);
 }
 
 Result<Inode> Image::resolve(std::string_view path, bool follow_final_symlink) const {
@@ -500,60 +557,84 @@ Result<Inode> Image::resolve(std::string_view path, bool follow_final_symlink) c
 
     // The text still to walk is a stack: the caller's path at the bottom, and on top the target
     // of each symlink being followed (views into the image: nothing is copied). Each push is a
-    // follow, so 40 follows bound the depth.
-    std::array<std::string_view, kMaxSymlinkFollows + 1> pending;
-    size_t depth = 0;
-    pending[depth++] = path;
-    auto only_slashes = [](std::string_view s) {
-        for (char c : s)
-            if (c != '/') return false;
-        return true;
+    // follow, so 40 follows bound the depth. The top is walked in `text`; a level below keeps
+    // what is left of its text and, as of when it was pushed, whether everything under it is
+    // only slashes (`below_final`) and whether any slash is left there (`below_slash`): that
+    // decides whether a component is the final one and whether a slash follows it.
+    struct Level {
+        const char* text;
+        size_t left;
+        bool below_final, below_slash;
     };
-    Inode current = TRY(root());
+    Level saved[kMaxSymlinkFollows]; // plain data: nothing to initialise
+    size_t depth = 0;                // levels in `saved`
+    const char* text = path.data();
+    size_t left = path.size();
+    bool below_final = true, below_slash = false;
+
+    // The walk alternates between two decoded inodes: `next` is always the one `current` is not
+    // (the root lives in the Image).
+    union Slot {
+        Slot() {} // left undecoded: decode_inode() writes every field before any use
+        Inode inode;
+    } slots[2];
+    const Inode* current = &m_root;
     int follows = 0;
     bool must_be_directory = false;
-    while (depth > 0) {
-        std::string_view& text = pending[depth - 1];
-        while (!text.empty() && text.front() == '/')
-            text.remove_prefix(1);
-        if (text.empty()) {
-            depth--;
+    for (;;) {
+        while (left > 0 && *text == '/') {
+            text++;
+            left--;
+        }
+        if (left == 0) {
+            if (depth == 0) break;
+            const Level& level = saved[--depth];
+            text = level.text;
+            left = level.left;
+            below_final = level.below_final;
+            below_slash = level.below_slash;
             continue;
         }
-        size_t length = 0; // (a loop, not find(): the kernel has no memchr)
-        while (length < text.size() && text[length] != '/')
+        size_t length = 0;
+        while (length < left && text[length] != '/')
             length++;
-        const std::string_view component(text.data(), length);
-        text.remove_prefix(length);
+        const std::string_view component(text, length);
+        size_t slashes = 0;
+        while (length + slashes < left && text[length + slashes] == '/')
+            slashes++;
+        text += length + slashes;
+        left -= length + slashes;
 
         // Final component: nothing but slashes left here and in every level below.
-        bool final = only_slashes(text);
-        bool slash_follows = !text.empty();
-        for (size_t level = 0; final && level + 1 < depth; level++) {
-            final = only_slashes(pending[level]);
-            slash_follows = slash_follows || !pending[level].empty();
-        }
+        const bool final = left == 0 && below_final;
+        const bool slash_follows = slashes > 0 || below_slash; // meaningful when final
 
-        if (!current.is_directory()) return Errno::NOTDIR;
+        if (!current->is_directory()) return Errno::NOTDIR;
         if (component.size() > kNameMax) return Errno::NAMETOOLONG;
         if (component == ".") {
             if (final && slash_follows) must_be_directory = true;
             continue;
         }
-        Inode next = TRY(lookup(current, component));
-        if (next.is_symlink() && (!final || follow_final_symlink || slash_follows)) {
-            if (++follows > kMaxSymlinkFollows || depth == pending.size()) return Errno::LOOP;
-            std::string_view target = TRY(readlink(next));
+        Inode* next = current == &slots[0].inode ? &slots[1].inode : &slots[0].inode;
+        const uint64_t nid = TRY(find_nid(*current, component));
+        TRY(decode_inode(nid, *next));
+        if (next->is_symlink() && (!final || follow_final_symlink || slash_follows)) {
+            if (++follows > kMaxSymlinkFollows || depth == kMaxSymlinkFollows) return Errno::LOOP;
+            const std::string_view target = TRY(readlink(*next));
             if (target.empty()) return Errno::NOENT;
-            if (target.front() == '/') current = TRY(root());
-            pending[depth++] = target;
+            if (target.front() == '/') current = &m_root;
+            saved[depth++] = Level{text, left, below_final, below_slash};
+            text = target.data();
+            left = target.size();
+            below_final = final;
+            below_slash = slash_follows;
             continue;
         }
         if (final && slash_follows) must_be_directory = true;
         current = next;
     }
-    if (must_be_directory && !current.is_directory()) return Errno::NOTDIR;
-    return current;
+    if (must_be_directory && !current->is_directory()) return Errno::NOTDIR;
+    return *current;
 }
 
 } // namespace wisp::fs::erofs

@@ -124,7 +124,7 @@ class Image {
     // emulator (DESIGN.md §8) hashing 3 KiB costs milliseconds; host tools call it.
     Result<void> verify_checksum() const;
 
-    Result<Inode> root() const { return inode(m_root_nid); }
+    Result<Inode> root() const { return m_root; }
     Result<Inode> inode(uint64_t nid) const;
 
     // One path component; "." and ".." are looked up as the entries mkfs stores. Errors: NOTDIR,
@@ -172,10 +172,15 @@ class Image {
     };
 
     Image() = default;
+    // inode() into a caller's Inode (every field written), so a path walk needs no copies.
+    Result<void> decode_inode(uint64_t nid, Inode& out) const;
+    Result<Extent> map_extent(const Inode& file, uint64_t offset) const;
     uint64_t dir_block_count(const Inode& dir) const;
     Result<DirBlock> dir_block(const Inode& dir, uint64_t block) const;
+    std::string_view dirent_name(const DirBlock& block, uint32_t index) const;
     Result<DirEntry> dir_entry(const DirBlock& block, uint32_t index) const;
-    Result<Inode> find_in_block(const DirBlock& block, std::string_view name, int& direction) const;
+    // lookup() up to the entry: the node number of `name` in `dir`, not yet decoded.
+    Result<uint64_t> find_nid(const Inode& dir, std::string_view name) const;
     bool in_image(uint64_t offset, uint64_t length) const {
         return offset <= m_bytes.size() && length <= m_bytes.size() - offset;
     }
@@ -189,6 +194,7 @@ class Image {
     uint64_t m_build_time = 0;
     uint32_t m_build_time_nsec = 0;
     uint32_t m_feature_compat = 0;
+    Inode m_root; // decoded and checked once by open(): the image never changes
 };
 
 template<typename Fn>
