@@ -76,16 +76,35 @@ void load_descriptor_tables() {
     asm volatile("lgdt %0" : : "m"(gdtr));
     asm volatile("ltr %w0" : : "r"(kTssSelector));
 
-    auto set_gate = [](int vector, uint64_t handler) {
-        g_idt[vector] = IdtEntry{static_cast<uint16_t>(handler), kKernelCs,
-                                 static_cast<uint8_t>(vector == 8 ? 1 : 0),
-                                 // present, DPL 0 interrupt gate; #BP (3) callable from user
-                                 static_cast<uint8_t>(vector == 3 ? 0xee : 0x8e),
-                                 static_cast<uint16_t>(handler >> 16),
-                                 static_cast<uint32_t>(handler >> 32), 0};
+    // A gate is two quadwords (Intel SDM Vol. 3A §6.14.1): offset[15:0], selector, IST, type
+    // and offset[31:16] in the first, offset[63:32] in the second. Built as such: every
+    // instruction here runs emulated (DESIGN.md §8).
+    auto gate_low = [](uint64_t handler, uint64_t ist, uint64_t type) {
+        return (handler & 0xffff) | (uint64_t(kKernelCs) << 16) | (ist << 32) | (type << 40) |
+               (((handler >> 16) & 0xffff) << 48);
     };
-    auto stubs = reinterpret_cast<uint64_t>(isr_stubs);
-    for (int vector = 0; vector < 32; vector++) set_gate(vector, stubs + 16 * vector);
+    auto store_gate = [](int vector, uint64_t low, uint64_t high) {
+        const uint64_t words[2] = {low, high};
+        __builtin_memcpy(&g_idt[vector], words, sizeof words);
+    };
+    auto set_gate = [&](int vector, uint64_t handler) {
+        // present, DPL 0 interrupt gate; #BP (3) callable from user; #DF (8) on its own stack
+        store_gate(vector, gate_low(handler, vector == 8 ? 1 : 0, vector == 3 ? 0xee : 0x8e),
+                   handler >> 32);
+    };
+    // The 32 exception stubs are 16 bytes apart. When they do not straddle a 64 KiB boundary
+    // their gates differ only in offset[15:0]: step the first gate's low quadword by 16.
+    const auto stubs = reinterpret_cast<uint64_t>(isr_stubs);
+    if ((stubs & 0xffff) + 16 * 31 <= 0xffff) {
+        uint64_t low = gate_low(stubs, 0, 0x8e);
+        for (int vector = 0; vector < 32; vector++, low += 16)
+            store_gate(vector, low, stubs >> 32);
+        set_gate(3, stubs + 16 * 3);
+        set_gate(8, stubs + 16 * 8);
+    } else {
+        for (int vector = 0; vector < 32; vector++)
+            set_gate(vector, stubs + 16 * vector);
+    }
     set_gate(x86::kTimerVector, reinterpret_cast<uint64_t>(irq_timer_stub));
     set_gate(x86::kSpuriousVector, reinterpret_cast<uint64_t>(irq_spurious_stub));
     DescriptorPointer idtr{sizeof(g_idt) - 1, reinterpret_cast<uint64_t>(g_idt)};
