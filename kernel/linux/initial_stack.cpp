@@ -10,14 +10,15 @@ constexpr size_t kWord = sizeof(uint64_t);
 constexpr size_t kRandomBytes = 16;
 
 // Fills the stack memory downwards from the top. Addresses are user addresses; `m_low` is the
-// user address of the memory's first byte, and nothing below it is ever touched. A writer made
-// by measuring() has no memory: it lays out the same stack (down to address 0) without writing,
-// so the size computation can never disagree with the builder.
+// user address of the memory's first byte, and nothing below it is ever touched. A measuring
+// writer (kWrites false) has no memory: lay_out() runs the same code with it, down to address 0,
+// with the writes compiled out, so the size computation can never disagree with the builder.
+template<bool kWrites>
 class StackWriter {
   public:
-    StackWriter(std::span<uint8_t> memory, uint64_t top)
-        : m_memory(memory), m_low(top - memory.size()), m_cursor(top), m_writes(true) {}
-    static StackWriter measuring(uint64_t top) { return StackWriter(top); }
+    StackWriter(std::span<uint8_t> memory, uint64_t top) requires(kWrites)
+        : m_memory(memory), m_low(top - memory.size()), m_cursor(top) {}
+    explicit StackWriter(uint64_t top) requires(!kWrites) : m_low(0), m_cursor(top) {}
 
     uint64_t cursor() const { return m_cursor; }
     bool has_room(uint64_t bytes) const { return bytes <= m_cursor - m_low; }
@@ -37,18 +38,18 @@ class StackWriter {
     }
 
     void put(uint64_t address, const void* bytes, size_t length) {
-        if (m_writes) memcpy(at(address), bytes, length);
+        if constexpr (kWrites) memcpy(at(address), bytes, length);
     }
     // A constant-size builtin: one move even in the -ffreestanding kernel build.
     void put_word(uint64_t address, uint64_t value) {
-        if (m_writes) __builtin_memcpy(at(address), &value, kWord);
+        if constexpr (kWrites) __builtin_memcpy(at(address), &value, kWord);
     }
     void zero(uint64_t address, size_t length) {
-        if (m_writes) memset(at(address), 0, length);
+        if constexpr (kWrites) memset(at(address), 0, length);
     }
     // Copies `s` and a NUL to `address`, returns the address just past the NUL.
     uint64_t put_string(uint64_t address, std::string_view s) {
-        if (m_writes) {
+        if constexpr (kWrites) {
             memcpy(at(address), s.data(), s.size());
             at(address)[s.size()] = '\0';
         }
@@ -56,13 +57,11 @@ class StackWriter {
     }
 
   private:
-    explicit StackWriter(uint64_t top) : m_low(0), m_cursor(top), m_writes(false) {}
     uint8_t* at(uint64_t address) { return m_memory.data() + (address - m_low); }
 
     std::span<uint8_t> m_memory;
     uint64_t m_low;
     uint64_t m_cursor;
-    bool m_writes;
 };
 
 // Bytes the strings take, NULs included; TOOBIG as soon as the total exceeds `limit` or one string
@@ -77,14 +76,17 @@ Result<uint64_t> strings_size(std::span<const std::string_view> strings, uint64_
     return total;
 }
 
+// One auxv pair, as it lies on the stack: the table is built here and copied in one piece.
 struct AuxEntry {
     uint64_t key;
     uint64_t value;
 };
+static_assert(sizeof(AuxEntry) == 2 * kWord);
 // Linux emits at most 22 entries on x86-64 plus AT_NULL; a few spare.
 constexpr size_t kMaxAuxEntries = 28;
 
-Result<InitialStack> lay_out(StackWriter& stack, uint64_t capacity,
+template<bool kWrites>
+Result<InitialStack> lay_out(StackWriter<kWrites>& stack, uint64_t capacity,
                              std::span<const std::string_view> argv,
                              std::span<const std::string_view> envp, const AuxvInputs& aux) {
     InitialStack result{};
@@ -182,10 +184,8 @@ Result<InitialStack> lay_out(StackWriter& stack, uint64_t capacity,
     }
     push(0);
     result.auxv = word;
-    for (size_t i = 0; i < n; i++) {
-        push(entries[i].key);
-        push(entries[i].value);
-    }
+    stack.put(word, entries, n * sizeof(AuxEntry));
+    word += n * sizeof(AuxEntry);
     result.auxv_end = word;
     VERIFY(word == vectors_end);
 
@@ -201,13 +201,13 @@ Result<InitialStack> build_initial_stack(std::span<uint8_t> top_of_stack_memory,
                                          std::span<const std::string_view> envp,
                                          const AuxvInputs& aux) {
     if (user_stack_top < top_of_stack_memory.size()) return Errno::INVAL;
-    StackWriter stack(top_of_stack_memory, user_stack_top);
+    StackWriter<true> stack(top_of_stack_memory, user_stack_top);
     return lay_out(stack, top_of_stack_memory.size(), argv, envp, aux);
 }
 
 Result<uint64_t> initial_stack_size(uint64_t user_stack_top, std::span<const std::string_view> argv,
                                     std::span<const std::string_view> envp, const AuxvInputs& aux) {
-    StackWriter stack = StackWriter::measuring(user_stack_top);
+    StackWriter<false> stack(user_stack_top);
     const InitialStack layout = TRY(lay_out(stack, user_stack_top, argv, envp, aux));
     return user_stack_top - layout.rsp;
 }
