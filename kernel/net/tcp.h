@@ -73,6 +73,7 @@ struct TcpStats {
     uint64_t retransmitted_segments = 0;
     uint64_t fast_retransmits = 0;
     uint64_t timeouts = 0;
+    uint64_t tail_loss_probes = 0;
     uint64_t bad_checksum = 0;
     uint64_t bad_segment = 0;
     uint64_t resets_sent = 0;
@@ -140,7 +141,7 @@ private:
 class Stack;
 class Tcp;
 
-enum class TcpTimerMode : uint8_t { None, Retransmit, Persist };
+enum class TcpTimerMode : uint8_t { None, Retransmit, Persist, Probe };
 
 // A TCP socket and its connection's control block (RFC 9293 §3.3.1 names). Listening
 // sockets use the same type; their children wait in the SYN queue (SYN-RECEIVED) and then
@@ -208,6 +209,8 @@ public:
     SackScoreboard m_scoreboard;
     uint32_t m_dupacks = 0;
     bool m_in_recovery = false;
+    bool m_tlp_sent = false;       // a tail loss probe is out (RFC 8985 §7)
+    bool m_tlp_probe = false;      // output(): the probe may exceed cwnd by one segment
     bool m_fin_queued = false;     // user asked to close the send side: FIN after the data
     bool m_fin_sent = false;
     Seq m_fin_seq;                 // sequence number of our FIN, once sent
@@ -332,6 +335,7 @@ public:
     // Resends [start, start + max_length) clipped to the data, plus the FIN if it follows.
     bool retransmit_range(TcpSocket& s, Seq start, uint32_t max_length);
     uint32_t effective_mss(const TcpSocket& s) const;
+    bool new_data_only(const TcpSocket& s) const;
 
     static void on_rtx_timer(void* owner, uint64_t now);
     static void on_delack_timer(void* owner, uint64_t now);
@@ -357,6 +361,7 @@ private:
     bool send_recovery_retransmission(TcpSocket& s);
     void retransmit_timeout(TcpSocket& s, uint64_t now);
     void persist_timeout(TcpSocket& s, uint64_t now);
+    void tail_loss_probe(TcpSocket& s, uint64_t now);
     void time_wait_done(TcpSocket& s);
     size_t hash_tuple(Ipv4Address la, uint16_t lp, Ipv4Address ra, uint16_t rp) const;
     TcpSocket* find_listener(Ipv4Address local, uint16_t port, Ipv4Address remote,

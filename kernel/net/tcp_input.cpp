@@ -473,6 +473,7 @@ bool Tcp::process_ack(TcpSocket& s, const TcpHeader& h, const TcpOptions& option
 
     Seq old_una = s.m_snd_una;
     if (ack > s.m_snd_una) on_new_ack(s, ack, options, now);
+    uint32_t sacked_before = s.m_scoreboard.sacked_bytes();
     if (s.m_sack_enabled) {
         for (size_t i = 0; i < options.sack_count; i++) {
             const SackBlock& b = options.sack[i];
@@ -481,11 +482,18 @@ bool Tcp::process_ack(TcpSocket& s, const TcpHeader& h, const TcpOptions& option
             s.m_scoreboard.add(b.start, b.end, s.m_snd_una, s.m_snd_max);
         }
     }
-    if (ack == old_una && ack != s.m_snd_max && payload_length == 0 &&
-        !(h.flags & (kTcpSyn | kTcpFin)) && !window_changed) {
-        // A duplicate ACK (RFC 5681 §2).
-        on_duplicate_ack(s, now);
+    bool duplicate;
+    if (s.m_sack_enabled) {
+        // RFC 6675 §2: a duplicate ACK is one that does not move SND.UNA but carries new
+        // SACK information (whatever its window says: receivers autotune their windows).
+        duplicate = ack == old_una && ack != s.m_snd_max &&
+                    s.m_scoreboard.sacked_bytes() > sacked_before;
+    } else {
+        // RFC 5681 §2.
+        duplicate = ack == old_una && ack != s.m_snd_max && payload_length == 0 &&
+                    !(h.flags & (kTcpSyn | kTcpFin)) && !window_changed;
     }
+    if (duplicate) on_duplicate_ack(s, now);
 
     // Our FIN acknowledged?
     bool fin_acked = s.m_fin_sent && s.m_snd_una > s.m_fin_seq;
@@ -546,6 +554,7 @@ void Tcp::on_new_ack(TcpSocket& s, Seq ack, const TcpOptions& options, uint64_t 
     if (s.m_high_rxt < ack) s.m_high_rxt = ack;
     s.m_scoreboard.advance(ack);
     s.m_retries = 0;
+    s.m_tlp_sent = false;
 
     if (s.m_in_recovery) {
         if (ack >= s.m_recover) {
@@ -569,7 +578,7 @@ void Tcp::on_new_ack(TcpSocket& s, Seq ack, const TcpOptions& options, uint64_t 
     }
 
     // RFC 6298 §5.2-5.3: stop the timer when everything is acknowledged, else restart it.
-    if (s.m_rtx_mode == TcpTimerMode::Retransmit || s.m_rtx_mode == TcpTimerMode::None) {
+    if (s.m_rtx_mode != TcpTimerMode::Persist) {
         if (s.m_snd_una == s.m_snd_max) {
             m_stack.timers().cancel(s.m_rtx_timer);
             s.m_rtx_mode = TcpTimerMode::None;
@@ -586,11 +595,17 @@ void Tcp::on_duplicate_ack(TcpSocket& s, uint64_t now) {
         if (!s.m_sack_enabled) s.m_cc.set_cwnd(s.m_cc.cwnd() + s.m_mss); // inflation
         return;
     }
-    bool lost = s.m_dupacks >= 3;
+    // DupThresh 3, lowered by RFC 5827 early retransmit when fewer than four segments are
+    // outstanding and nothing new can be sent (so three duplicates can never arrive).
+    uint32_t threshold = 3;
+    uint32_t outstanding = (flight_size(s) + s.m_mss - 1) / s.m_mss;
+    if (outstanding < 4 && s.unsent_bytes() == 0) threshold = outstanding > 1 ? outstanding - 1 : 1;
+    bool lost = s.m_dupacks >= threshold;
     // RFC 6675 §5 (IsLost): enough SACKed data above SND.UNA also means loss.
     if (s.m_sack_enabled && s.m_scoreboard.sacked_above(s.m_snd_una) > 2u * s.m_mss) lost = true;
-    // RFC 6582 §3.2 step 2: not again for duplicates of data sent before the last recovery.
-    if (lost && s.m_snd_una > s.m_recover) enter_recovery(s, now);
+    // RFC 6582 §3.2 step 2: not again for duplicates of data sent before the last recovery
+    // (recover holds SND.MAX, one past the RFC's "highest sequence number transmitted").
+    if (lost && s.m_snd_una >= s.m_recover) enter_recovery(s, now);
 }
 
 void Tcp::enter_recovery(TcpSocket& s, uint64_t now) {

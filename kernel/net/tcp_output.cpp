@@ -293,7 +293,11 @@ bool Tcp::next_hole(const TcpSocket& s, Seq& start, uint32_t& length) const {
 }
 
 uint32_t Tcp::pipe(const TcpSocket& s) const {
-    if (!s.m_in_recovery || !s.m_sack_enabled) return seq_distance(s.m_snd_una, s.m_snd_nxt);
+    if (!s.m_sack_enabled) return seq_distance(s.m_snd_una, s.m_snd_nxt);
+    if (!s.m_in_recovery) {
+        // SACKed segments have left the network (RFC 6675 §4, outside recovery too).
+        return s.m_scoreboard.holes_between(s.m_snd_una, s.m_snd_nxt);
+    }
     // RFC 6675 §4 SetPipe: unSACKed data in flight, minus what is lost and not yet resent.
     const SackScoreboard& sb = s.m_scoreboard;
     uint32_t outstanding = sb.holes_between(s.m_snd_una, s.m_snd_max);
@@ -302,6 +306,8 @@ uint32_t Tcp::pipe(const TcpSocket& s) const {
     uint32_t lost = resent_to < boundary ? sb.holes_between(resent_to, boundary) : 0;
     return outstanding > lost ? outstanding - lost : 0;
 }
+
+bool Tcp::new_data_only(const TcpSocket& s) const { return s.m_snd_nxt == s.m_snd_max; }
 
 uint32_t Tcp::effective_mss(const TcpSocket& s) const {
     // While we owe the peer SACK blocks, leave room for them (RFC 2018: up to 3 with
@@ -372,10 +378,28 @@ void Tcp::output(TcpSocket& s) {
     for (int guard = 0; guard < 4096; guard++) {
         Seq start = send_buffer_start(s);
         Seq data_end = start + uint32_t(s.m_send.size());
+        // Going back over data after a timeout: skip what the peer has SACKed.
+        Seq sacked_end;
+        while (s.m_snd_nxt < s.m_snd_max && s.m_scoreboard.sacked(s.m_snd_nxt, sacked_end))
+            s.m_snd_nxt = sacked_end;
         uint32_t available = s.m_snd_nxt < data_end ? seq_distance(s.m_snd_nxt, data_end) : 0;
+        if (s.m_snd_nxt < s.m_snd_max && !s.m_scoreboard.empty()) {
+            for (size_t i = 0; i < s.m_scoreboard.count(); i++)
+                if (s.m_scoreboard.range(i).start > s.m_snd_nxt) {
+                    uint32_t gap = seq_distance(s.m_snd_nxt, s.m_scoreboard.range(i).start);
+                    if (gap < available) available = gap;
+                    break;
+                }
+        }
         int32_t wnd_left = (s.m_snd_una + s.m_snd_wnd) - s.m_snd_nxt;
         uint32_t window = wnd_left > 0 ? uint32_t(wnd_left) : 0;
         uint32_t cwnd = s.m_cc.cwnd();
+        // RFC 3042 limited transmit: each of the first two duplicate ACKs lets one new
+        // segment out beyond cwnd, so a small window still produces the three duplicate
+        // ACKs fast retransmit needs.
+        if (!s.m_in_recovery && s.m_dupacks > 0 && s.m_dupacks < 3 && new_data_only(s))
+            cwnd += s.m_dupacks * mss;
+        if (s.m_tlp_probe) cwnd += mss; // RFC 8985 §7.3: the probe ignores cwnd
         uint32_t in_flight = pipe(s);
         uint32_t cwnd_room = cwnd > in_flight ? cwnd - in_flight : 0;
         uint32_t length = available;
@@ -413,10 +437,12 @@ void Tcp::output(TcpSocket& s) {
         s.m_snd_nxt += length + (fin ? 1 : 0);
         if (s.m_snd_nxt > s.m_snd_max) s.m_snd_max = s.m_snd_nxt;
         sent = true;
-        if (s.m_rtx_mode != TcpTimerMode::Retransmit || !s.m_rtx_timer.armed())
+        if (s.m_rtx_mode == TcpTimerMode::None || s.m_rtx_mode == TcpTimerMode::Persist ||
+            !s.m_rtx_timer.armed())
             arm_retransmit(s, now);
         if (fin) break;
         s.m_force_send = false;
+        if (s.m_tlp_probe) break; // one segment
     }
 
     // 3. Zero window with data waiting and nothing in flight: probe (RFC 9293 §3.8.6.1).

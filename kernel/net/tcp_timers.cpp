@@ -34,8 +34,46 @@ uint64_t Tcp::current_rto(const TcpSocket& s) const {
 }
 
 void Tcp::arm_retransmit(TcpSocket& s, uint64_t now) {
+    uint64_t rto = current_rto(s);
+    // RFC 8985 §7.2: with an RTT estimate and SACK, first schedule a tail loss probe at
+    // PTO = 2*SRTT (plus the worst-case delayed ACK when only one segment is out), so a
+    // lost tail is found by SACK recovery instead of a full RTO.
+    bool established = s.m_state == TcpState::Established || s.m_state == TcpState::CloseWait;
+    if (established && s.m_sack_enabled && s.m_rtt_valid && !s.m_in_recovery && !s.m_tlp_sent &&
+        s.m_retries == 0) {
+        uint64_t pto = 2 * s.m_srtt_us;
+        if (flight_size(s) <= s.m_mss) pto += 200'000;
+        if (pto < 10'000) pto = 10'000;
+        if (pto < rto) {
+            s.m_rtx_mode = TcpTimerMode::Probe;
+            m_stack.timers().arm(s.m_rtx_timer, now + pto);
+            return;
+        }
+    }
     s.m_rtx_mode = TcpTimerMode::Retransmit;
-    m_stack.timers().arm(s.m_rtx_timer, now + current_rto(s));
+    m_stack.timers().arm(s.m_rtx_timer, now + rto);
+}
+
+void Tcp::tail_loss_probe(TcpSocket& s, uint64_t now) {
+    if (s.m_snd_una == s.m_snd_max) return;
+    m_stats.tail_loss_probes++;
+    s.m_tlp_sent = true;
+    // RFC 8985 §7.3: send one new segment if there is one and the peer's window allows,
+    // else retransmit the last segment sent.
+    Seq before = s.m_snd_max;
+    if (s.unsent_bytes() > 0 && s.m_snd_nxt == s.m_snd_max) {
+        s.m_tlp_probe = true;
+        output(s);
+        s.m_tlp_probe = false;
+    }
+    if (s.m_snd_max == before) {
+        Seq start = s.m_snd_max - (flight_size(s) < s.m_mss ? flight_size(s) : s.m_mss);
+        if (start < s.m_snd_una) start = s.m_snd_una;
+        Seq high = s.m_high_rxt;
+        retransmit_range(s, start, seq_distance(start, s.m_snd_max));
+        s.m_high_rxt = high; // a probe is not part of any recovery
+    }
+    arm_retransmit(s, now);
 }
 
 void Tcp::arm_persist(TcpSocket& s, uint64_t now) {
@@ -74,6 +112,8 @@ void Tcp::on_rtx_timer(void* owner, uint64_t now) {
         tcp.retransmit_timeout(s, now);
     else if (mode == TcpTimerMode::Persist)
         tcp.persist_timeout(s, now);
+    else if (mode == TcpTimerMode::Probe)
+        tcp.tail_loss_probe(s, now);
 }
 
 void Tcp::retransmit_timeout(TcpSocket& s, uint64_t now) {
@@ -109,8 +149,10 @@ void Tcp::retransmit_timeout(TcpSocket& s, uint64_t now) {
     s.m_in_recovery = false;
     s.m_dupacks = 0;
     s.m_recover = s.m_snd_max;
-    // RFC 2018 §8: after a timeout the SACK information is no longer trusted.
-    s.m_scoreboard.clear();
+    // RFC 2018 §8 says to forget SACK information after a timeout, in case the receiver
+    // reneged; RFC 6675 §5.1 allows keeping it. Keep it for the first timeout (so the
+    // resend skips what the peer holds) and forget it if the timeout repeats.
+    if (s.m_retries > 1) s.m_scoreboard.clear();
     s.m_rtt_timing = false;
     if (!s.m_rto_ts_floor_valid) {
         s.m_rto_ts_floor = ts_now() + s.m_ts_offset;
