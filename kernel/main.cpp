@@ -13,9 +13,11 @@
 #include "lib/timeline.h"
 #include "linux/boot_args.h"
 #include "linux/exec.h"
+#include "linux/files.h"
 #include "linux/process.h"
 #include "mm/frames.h"
 #include "platform/platform.h"
+#include "sched/thread.h"
 
 extern "C" char __kernel_end[];
 extern "C" void (*__init_array_start[])();
@@ -122,8 +124,10 @@ extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
     linux::process().strace = args->strace;
     if (args->timings) timeline::enable();
     if (args->test_panic) panic("requested by the test.panic option");
+    if (linux::init_files(image.value()).is_error()) fail("wisp: %s", "out of memory for the file systems");
     timeline::mark(timeline::Milestone::Exec);
 
+    sched::init_first_thread();
     linux::ImageLocation location{&image.value(), module.paddr, module.size};
     auto failure = linux::exec_program(location, args->argv(), args->envp());
     log("wisp: %.*s: %s\n", static_cast<int>(args->argv()[0].size()), args->argv()[0].data(),

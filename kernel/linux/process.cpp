@@ -13,7 +13,7 @@
 
 namespace wisp::linux {
 namespace {
-Process g_process{{}, 0, 0, 0, 8ull << 20, false};
+Process g_process{{}, 8ull << 20, false};
 }
 
 Process& process() { return g_process; }

@@ -9,11 +9,11 @@ namespace wisp::linux {
 struct Process {
     static constexpr int kPid = 1;
     char exe_path[256];        // absolute path of the executable in the image (/proc/self/exe)
-    uint64_t clear_child_tid;  // set_tid_address
-    uint64_t robust_list;      // set_robust_list
-    uint64_t robust_list_len;
     uint64_t stack_limit;      // RLIMIT_STACK soft limit
     bool strace;               // --strace: print every syscall
+    // The argv and envp strings on the initial stack (/proc/self/cmdline, environ).
+    uint64_t arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
+    char comm[16] = {}; // the thread name: prctl(PR_SET_NAME), /proc/self/comm
 };
 
 Process& process();

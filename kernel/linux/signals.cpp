@@ -8,6 +8,7 @@
 #include "linux/syscalls.h"
 #include "mm/address_space.h"
 #include "platform/platform.h"
+#include "sched/thread.h"
 
 namespace wisp::linux {
 namespace {
@@ -29,18 +30,16 @@ struct KernelSigaction {
     uint64_t mask;
 };
 
+// Process-wide: the dispositions and the signals sent to the process (kill). Per thread
+// (sched::LinuxThread): the mask, thread-directed pending signals, the alternate stack.
 struct SignalState {
     KernelSigaction actions[kSignalCount + 1];
-    uint64_t blocked;
-    uint64_t pending;
+    uint64_t pending; // process-directed
     SignalInfo info[kSignalCount + 1]; // the queued info of each pending signal
-    uint64_t altstack_sp, altstack_size;
-    bool altstack_disabled = true;
-    // rt_sigsuspend: the mask to put back once a handler has run (Linux's saved_sigmask).
-    uint64_t suspended_mask;
-    bool restore_suspended_mask;
 };
 SignalState g_signals;
+
+sched::LinuxThread& self() { return sched::current()->linux; }
 
 enum class Default { Terminate, Ignore };
 
@@ -61,8 +60,8 @@ Default default_action(int signal) {
 }
 
 bool on_altstack(uint64_t sp) {
-    const SignalState& s = g_signals;
-    return !s.altstack_disabled && sp > s.altstack_sp && sp <= s.altstack_sp + s.altstack_size;
+    const sched::LinuxThread& t = self();
+    return !t.altstack_disabled && sp > t.altstack_sp && sp <= t.altstack_sp + t.altstack_size;
 }
 
 [[noreturn]] void terminate(const SignalInfo& info, const TrapFrame& frame) {
@@ -98,8 +97,8 @@ void fill_siginfo(uint8_t out[128], const SignalInfo& info) {
 // Runs the handler for one signal (or its default action). False when the frame could not be
 // written (the process is then killed with SIGSEGV, as Linux does).
 bool deliver(TrapFrame& frame, const SignalInfo& info) {
-    SignalState& s = g_signals;
-    KernelSigaction& action = s.actions[info.signal];
+    sched::LinuxThread& s = self();
+    KernelSigaction& action = g_signals.actions[info.signal];
     if (action.handler == kSigIgn) return true;
     if (action.handler == kSigDfl) {
         if (default_action(info.signal) == Default::Ignore) return true;
@@ -115,7 +114,7 @@ bool deliver(TrapFrame& frame, const SignalInfo& info) {
     setup.stack_top = use_altstack ? s.altstack_sp + s.altstack_size : frame.rsp;
     setup.on_altstack = use_altstack || on_altstack(frame.rsp);
     setup.siginfo = siginfo;
-    setup.saved_mask = s.restore_suspended_mask ? s.suspended_mask : s.blocked;
+    setup.saved_mask = s.restore_suspended_mask ? s.suspended_mask : s.blocked_signals;
     s.restore_suspended_mask = false;
     setup.altstack_sp = s.altstack_sp;
     setup.altstack_size = s.altstack_size;
@@ -125,8 +124,8 @@ bool deliver(TrapFrame& frame, const SignalInfo& info) {
     setup.fault_address = info.addr;
     if (platform::push_signal_frame(frame, setup).is_error()) return false;
 
-    s.blocked |= action.mask & ~kUnblockable;
-    if (!(action.flags & kSaNoDefer)) s.blocked |= signal_bit(info.signal) & ~kUnblockable;
+    s.blocked_signals |= action.mask & ~kUnblockable;
+    if (!(action.flags & kSaNoDefer)) s.blocked_signals |= signal_bit(info.signal) & ~kUnblockable;
     if (action.flags & kSaResetHand) action = KernelSigaction{};
     return true;
 }
@@ -138,62 +137,87 @@ void kill_for_bad_frame(const TrapFrame& frame) {
 
 } // namespace
 
+// Wakes a thread blocked in an interruptible wait so that it can take the signal.
+void interrupt(sched::Thread* t) {
+    if (t->state == sched::State::Blocked && t->linux.interruptible) sched::wake(t);
+}
+
 void send_signal(const SignalInfo& info) {
     SignalState& s = g_signals;
     if (s.actions[info.signal].handler == kSigIgn) return; // discarded on generation
     if (!(s.pending & signal_bit(info.signal))) s.info[info.signal] = info;
     s.pending |= signal_bit(info.signal);
+    // The first thread that does not block it takes it (the caller first).
+    sched::Thread* taker = nullptr;
+    sched::for_each_thread([&](sched::Thread* t) {
+        if (taker == nullptr && !(t->linux.blocked_signals & signal_bit(info.signal))) taker = t;
+    });
+    if (taker != nullptr) interrupt(taker);
+}
+
+void send_thread_signal(sched::Thread* target, const SignalInfo& info) {
+    if (g_signals.actions[info.signal].handler == kSigIgn) return;
+    sched::LinuxThread& t = target->linux;
+    if (!(t.pending_signals & signal_bit(info.signal)) && !(g_signals.pending & signal_bit(info.signal)))
+        g_signals.info[info.signal] = info;
+    t.pending_signals |= signal_bit(info.signal);
+    interrupt(target);
 }
 
 void force_fault_signal(TrapFrame& frame, const SignalInfo& info) {
-    SignalState& s = g_signals;
-    KernelSigaction& action = s.actions[info.signal];
-    if ((s.blocked & signal_bit(info.signal)) || action.handler == kSigIgn) action.handler = kSigDfl;
-    s.blocked &= ~signal_bit(info.signal);
+    KernelSigaction& action = g_signals.actions[info.signal];
+    sched::LinuxThread& t = self();
+    if ((t.blocked_signals & signal_bit(info.signal)) || action.handler == kSigIgn)
+        action.handler = kSigDfl;
+    t.blocked_signals &= ~signal_bit(info.signal);
     if (!deliver(frame, info)) kill_for_bad_frame(frame);
 }
 
-bool has_deliverable_signal() { return (g_signals.pending & ~g_signals.blocked) != 0; }
+bool has_deliverable_signal() {
+    return ((g_signals.pending | self().pending_signals) & ~self().blocked_signals) != 0;
+}
 
 void deliver_pending_signals(TrapFrame& frame) {
-    SignalState& s = g_signals;
-    while (uint64_t ready = s.pending & ~s.blocked) {
+    sched::LinuxThread& t = self();
+    while (uint64_t ready = (g_signals.pending | t.pending_signals) & ~t.blocked_signals) {
         int signal = __builtin_ctzll(ready) + 1;
-        s.pending &= ~signal_bit(signal);
-        if (!deliver(frame, s.info[signal])) kill_for_bad_frame(frame);
+        if (t.pending_signals & signal_bit(signal)) t.pending_signals &= ~signal_bit(signal);
+        else g_signals.pending &= ~signal_bit(signal);
+        if (!deliver(frame, g_signals.info[signal])) kill_for_bad_frame(frame);
         // One handler frame at a time is enough: the rest are delivered when it returns
         // (rt_sigreturn comes back through here).
-        if (s.actions[signal].handler > kSigIgn) break;
+        if (g_signals.actions[signal].handler > kSigIgn) break;
     }
-    if (s.restore_suspended_mask) { // nothing ran a handler: sigsuspend's mask ends here
-        s.blocked = s.suspended_mask;
-        s.restore_suspended_mask = false;
+    if (t.restore_suspended_mask) { // nothing ran a handler: sigsuspend's mask ends here
+        t.blocked_signals = t.suspended_mask;
+        t.restore_suspended_mask = false;
     }
 }
 
-namespace {
-// Halts until a signal can be delivered (pause, sigsuspend). Expired timers raise theirs; with
-// no timer armed and one thread, only a signal from outside could end the wait — as on Linux.
-void wait_for_signal() {
+bool wait_interruptible(uint64_t deadline) {
+    sched::LinuxThread& t = self();
     while (!has_deliverable_signal()) {
-        platform::wait_for_interrupt();
-        run_expired_timers();
+        t.interruptible = true;
+        bool woken = sched::block(deadline);
+        t.interruptible = false;
+        if (!woken) return !has_deliverable_signal(); // the deadline came
     }
+    return false;
 }
-} // namespace
 
 Result<long> sys_pause() {
-    wait_for_signal();
+    wait_interruptible(0);
     return Errno::INTR;
 }
 
 Result<long> sys_rt_sigsuspend(UserPtr<const uint64_t> mask, uint64_t sigsetsize) {
     if (sigsetsize != 8) return Errno::INVAL;
     uint64_t temporary = TRY(mask.read());
-    g_signals.suspended_mask = g_signals.blocked;
-    g_signals.restore_suspended_mask = true;
-    g_signals.blocked = temporary & ~kUnblockable;
-    wait_for_signal();
+    sched::LinuxThread& t = self();
+    t.suspended_mask = t.blocked_signals;
+    t.restore_suspended_mask = true;
+    t.blocked_signals = temporary & ~kUnblockable;
+    wait_interruptible(0);
     return Errno::INTR;
 }
 
@@ -225,16 +249,17 @@ Result<long> sys_rt_sigaction(int signal, UserPtr<const char> act, UserPtr<char>
 Result<long> sys_rt_sigprocmask(int how, UserPtr<const uint64_t> set, UserPtr<uint64_t> oldset,
                                 uint64_t sigsetsize) {
     if (sigsetsize != 8) return Errno::INVAL;
-    uint64_t old = g_signals.blocked;
+    uint64_t& blocked = self().blocked_signals;
+    uint64_t old = blocked;
     if (!set.is_null()) {
         uint64_t mask = TRY(set.read());
         switch (how) {
-        case 0: g_signals.blocked |= mask; break;   // SIG_BLOCK
-        case 1: g_signals.blocked &= ~mask; break;  // SIG_UNBLOCK
-        case 2: g_signals.blocked = mask; break;    // SIG_SETMASK
+        case 0: blocked |= mask; break;   // SIG_BLOCK
+        case 1: blocked &= ~mask; break;  // SIG_UNBLOCK
+        case 2: blocked = mask; break;    // SIG_SETMASK
         default: return Errno::INVAL;
         }
-        g_signals.blocked &= ~kUnblockable;
+        blocked &= ~kUnblockable;
     } else if (how < 0 || how > 2) {
         return Errno::INVAL;
     }
@@ -244,7 +269,7 @@ Result<long> sys_rt_sigprocmask(int how, UserPtr<const uint64_t> set, UserPtr<ui
 
 Result<long> sys_rt_sigpending(UserPtr<uint64_t> set, uint64_t sigsetsize) {
     if (sigsetsize > 8) return Errno::INVAL;
-    uint64_t pending = g_signals.pending & g_signals.blocked;
+    uint64_t pending = (g_signals.pending | self().pending_signals) & self().blocked_signals;
     TRY(copy_to_user(set.address(), &pending, sigsetsize));
     return 0;
 }
@@ -253,13 +278,14 @@ Result<long> sys_rt_sigreturn() {
     TrapFrame& frame = current_trap_frame();
     auto restored = platform::pop_signal_frame(frame);
     if (restored.is_error()) kill_for_bad_frame(frame);
-    g_signals.blocked = restored->mask & ~kUnblockable;
+    sched::LinuxThread& t = self();
+    t.blocked_signals = restored->mask & ~kUnblockable;
     // sigaltstack state comes back too (restore_altstack), errors ignored as Linux does.
     if (!(restored->altstack_flags & kSsDisable) && restored->altstack_size >= kMinSigStackSize &&
         !on_altstack(frame.rsp)) {
-        g_signals.altstack_sp = restored->altstack_sp;
-        g_signals.altstack_size = restored->altstack_size;
-        g_signals.altstack_disabled = false;
+        t.altstack_sp = restored->altstack_sp;
+        t.altstack_size = restored->altstack_size;
+        t.altstack_disabled = false;
     }
     return static_cast<long>(frame.rax); // the interrupted context's rax, untouched
 }
@@ -271,7 +297,7 @@ Result<long> sys_sigaltstack(UserPtr<const char> ss, UserPtr<char> old_ss) {
         int32_t pad;
         uint64_t size;
     };
-    SignalState& s = g_signals;
+    sched::LinuxThread& s = self();
     uint64_t sp = current_trap_frame().rsp;
     if (!old_ss.is_null()) {
         StackT old{s.altstack_sp, s.altstack_disabled ? kSsDisable : (on_altstack(sp) ? kSsOnStack : 0),
@@ -309,9 +335,15 @@ Result<long> sys_kill(int pid, int signal) {
 
 Result<long> sys_tgkill(int tgid, int tid, int signal) {
     if (tgid <= 0 || tid <= 0 || signal < 0 || signal > kSignalCount) return Errno::INVAL;
-    if (tgid != Process::kPid || tid != Process::kPid) return Errno::SRCH;
+    sched::Thread* target = nullptr;
+    if (tgid == Process::kPid) {
+        sched::for_each_thread([&](sched::Thread* t) {
+            if (t->tid == tid) target = t;
+        });
+    }
+    if (target == nullptr) return Errno::SRCH;
     if (signal == 0) return 0;
-    send_signal(SignalInfo{signal, kSiTkill, 0, Process::kPid, 0, 0, 0});
+    send_thread_signal(target, SignalInfo{signal, kSiTkill, 0, Process::kPid, 0, 0, 0});
     return 0;
 }
 

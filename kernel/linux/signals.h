@@ -25,8 +25,19 @@ struct SignalInfo {
 
 inline constexpr int kSiUser = 0, kSiKernel = 0x80, kSiTkill = -6;
 
-// Makes `info.signal` pending (kill, tgkill, raise).
+} // namespace wisp::linux
+namespace wisp::sched {
+struct Thread;
+}
+namespace wisp::linux {
+
+// Makes `info.signal` pending for the process (kill): the first thread not blocking it takes it.
 void send_signal(const SignalInfo& info);
+// Makes `info.signal` pending for one thread (tgkill, tkill).
+void send_thread_signal(sched::Thread* target, const SignalInfo& info);
+// Blocks the calling thread until a signal can be delivered to it, or until `deadline`
+// (monotonic ns, 0 = none). Returns false when a signal ended the wait (EINTR).
+bool wait_interruptible(uint64_t deadline);
 // A synchronous fault (SIGSEGV, SIGILL, ...): delivered now even if blocked or ignored — a
 // blocked or ignored fault signal terminates, as Linux's force_sig does.
 void force_fault_signal(TrapFrame& frame, const SignalInfo& info);

@@ -8,9 +8,20 @@ list(APPEND WISP_KERNEL_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/signals.cpp
     ${CMAKE_CURRENT_LIST_DIR}/strace.cpp
     ${CMAKE_CURRENT_LIST_DIR}/timers.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/futex.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sys_thread.cpp
     ${CMAKE_CURRENT_LIST_DIR}/syscalls.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_io.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_memory.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_process.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_time.cpp)
 list(APPEND WISP_PORTABLE_SOURCES ${CMAKE_CURRENT_LIST_DIR}/fd_table.cpp)
+list(APPEND WISP_KERNEL_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/console.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/files.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/procfs.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sys_fd.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sys_identity.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sys_path.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sys_stat.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/user_buffer.cpp)

@@ -7,6 +7,7 @@
 #include "linux/process.h"
 #include "linux/syscalls.h"
 #include "platform/platform.h"
+#include "sched/thread.h"
 
 namespace wisp::linux {
 namespace {
@@ -32,29 +33,14 @@ Rlimit limit_for(int resource) {
 
 } // namespace
 
-Result<long> sys_exit(int status) {
-    exit_process(status); // one thread: the process ends with it
-}
-
-Result<long> sys_exit_group(int status) { exit_process(status); }
 
 Result<long> sys_getpid() { return Process::kPid; }
-Result<long> sys_gettid() { return Process::kPid; }
 Result<long> sys_getppid() { return 0; }
-Result<long> sys_getuid() { return 0; }
-Result<long> sys_sched_yield() { return 0; }
-
-Result<long> sys_set_tid_address(uint64_t tidptr) {
-    process().clear_child_tid = tidptr;
-    return Process::kPid;
-}
-
-Result<long> sys_set_robust_list(uint64_t head, uint64_t length) {
-    if (length != 24) return Errno::INVAL; // sizeof(struct robust_list_head)
-    process().robust_list = head;
-    process().robust_list_len = length;
+Result<long> sys_sched_yield() {
+    sched::yield();
     return 0;
 }
+
 
 Result<long> sys_arch_prctl(int code, uint64_t address) {
     switch (code) {

@@ -7,6 +7,7 @@
 #include "linux/syscalls.h"
 #include "platform/platform.h"
 #include "platform/traps.h"
+#include "sched/thread.h"
 
 namespace wisp::linux {
 namespace {
@@ -59,27 +60,18 @@ void run_expired_timers() {
     } else {
         t.expiry_ns = 0;
     }
-    platform::set_wakeup(t.expiry_ns);
+    sched::set_external_deadline(t.expiry_ns);
 }
 
 namespace {
 
-// Sleeps until monotonic `target`; EINTR when a signal became deliverable first.
+// Sleeps until monotonic `target`; EINTR when a signal became deliverable first. Other threads
+// run meanwhile; the CPU halts when none can.
 Result<void> sleep_until(uint64_t target) {
-    for (;;) {
-        run_expired_timers();
-        if (has_deliverable_signal()) return Errno::INTR;
-        uint64_t now = platform::monotonic_ns();
-        if (now >= target) return {};
-        uint64_t wake = target;
-        if (g_real_timer.expiry_ns != 0 && g_real_timer.expiry_ns < wake) wake = g_real_timer.expiry_ns;
-        if (platform::set_wakeup(wake)) {
-            platform::wait_for_interrupt();
-            platform::set_wakeup(g_real_timer.expiry_ns); // back to the interval timer alone
-        } else {
-            asm volatile("pause"); // FIXME: no deadline timer: poll the clock
-        }
-    }
+    if (has_deliverable_signal()) return Errno::INTR;
+    if (platform::monotonic_ns() >= target) return {};
+    if (!wait_interruptible(target)) return Errno::INTR;
+    return {};
 }
 
 Result<long> nanosleep_common(int clock, int flags, UserPtr<const Timespec> request,
@@ -151,7 +143,7 @@ Result<long> sys_setitimer(int which, UserPtr<const char> value, UserPtr<char> o
     if (which != kItimerReal) return 0; // FIXME: CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF)
     g_real_timer = value_ns == 0 ? RealTimer{} : RealTimer{platform::monotonic_ns() + value_ns, interval_ns};
     // The interrupt comes while the program runs, too: SIGALRM interrupts a busy loop.
-    platform::set_wakeup(g_real_timer.expiry_ns);
+    sched::set_external_deadline(g_real_timer.expiry_ns);
     return 0;
 }
 
@@ -161,7 +153,7 @@ Result<long> sys_alarm(unsigned seconds) {
     long previous = g_real_timer.expiry_ns == 0 ? 0 : static_cast<long>((left + kNsPerSec / 2) / kNsPerSec);
     if (g_real_timer.expiry_ns != 0 && previous == 0) previous = 1; // Linux: never 0 if armed
     g_real_timer = seconds == 0 ? RealTimer{} : RealTimer{now + seconds * kNsPerSec, 0};
-    platform::set_wakeup(g_real_timer.expiry_ns);
+    sched::set_external_deadline(g_real_timer.expiry_ns);
     return previous;
 }
 
@@ -170,6 +162,14 @@ Result<long> sys_alarm(unsigned seconds) {
 namespace wisp {
 void handle_timer_interrupt(TrapFrame& frame) {
     linux::run_expired_timers();
-    if (frame.from_user()) linux::deliver_pending_signals(frame);
+    uint64_t now = platform::monotonic_ns();
+    sched::wake_expired(now);
+    if (frame.from_user()) {
+        // Preemption happens only at the boundary to user mode: the kernel itself is never
+        // interrupted except while halted.
+        if (sched::should_preempt(now)) sched::yield();
+        linux::deliver_pending_signals(frame);
+    }
+    sched::arm_timer();
 }
 } // namespace wisp

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86_64/thread_context.h"
 #include "arch/x86_64/trap_frame.h"
 #include "lib/result.h"
 
@@ -83,7 +84,7 @@ void protect_user_range(uint64_t start, uint64_t end, uint32_t prot);
 uint64_t user_page_phys(uint64_t vaddr, uint32_t* prot = nullptr);
 
 // ---- user mode ----
-// Sets the user thread's FS base (TLS pointer, arch_prctl(ARCH_SET_FS)).
+// Sets the running user thread's FS base (TLS pointer, arch_prctl(ARCH_SET_FS)).
 void set_user_tls(uint64_t fs_base);
 uint64_t user_tls();
 // Copies to/from user memory; false if any byte is not accessible (the caller returns EFAULT).
@@ -118,6 +119,16 @@ struct SignalFrameRestore {
 // rt_sigreturn: restores the context saved by push_signal_frame (the frame sits just below the
 // current user rsp). EFAULT when it cannot be read.
 Result<SignalFrameRestore> pop_signal_frame(TrapFrame& frame);
+
+// ---- threads ----
+// The first thread runs on the boot kernel stack; make `context` describe it.
+void adopt_boot_thread(ThreadContext& context);
+// Prepares a new thread whose kernel stack is [stack_base, stack_base + size): when first
+// switched to, it returns to user mode with `user` (a copy is placed at the top of its stack).
+void init_thread(ThreadContext& context, uint64_t stack_base, uint64_t size, const TrapFrame& user);
+// Switches from the running thread (`from`) to `to`: kernel stack, FS base, FPU state. Returns
+// when some thread switches back to `from`.
+void switch_thread(ThreadContext& from, ThreadContext& to);
 
 // Enters user mode for the first time at `entry` with stack `rsp`. Never returns.
 [[noreturn]] void enter_user(uint64_t entry, uint64_t rsp);

@@ -172,6 +172,11 @@ void load_initial_fpu_state() { asm volatile("fxrstor %0" : : "m"(kFpuInit.bytes
 
 PerCpu& this_cpu() { return g_boot_cpu; }
 
+void set_kernel_stack(uint64_t top) {
+    g_tss.rsp[0] = top;
+    g_boot_cpu.kernel_rsp = top;
+}
+
 uint64_t boot_entry_tsc() { return *boot_symbol(&boot_tsc); }
 
 } // namespace wisp::x86

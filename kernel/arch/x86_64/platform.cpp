@@ -62,6 +62,8 @@ void print_backtrace(uintptr_t frame) {
 extern "C" int copy_user(void* dest, const void* src, size_t n);
 extern "C" long copy_user_string(char* dest, const char* src, size_t capacity);
 extern "C" [[noreturn]] void enter_user_frame(wisp::TrapFrame* frame);
+extern "C" void switch_stacks(uint64_t* save_rsp, uint64_t new_rsp);
+extern "C" char thread_first_entry[];
 
 namespace wisp::platform {
 
@@ -69,11 +71,40 @@ void init_cpu() { x86::cpu_init(); }
 uint64_t boot_entry_cycles() { return x86::boot_entry_tsc(); }
 
 void set_user_tls(uint64_t fs_base) {
-    x86::this_cpu().user_fs = fs_base;
+    x86::this_cpu().current->fs_base = fs_base;
     x86::wrmsr(x86::kMsrFsBase, fs_base);
 }
 
-uint64_t user_tls() { return x86::this_cpu().user_fs; }
+uint64_t user_tls() { return x86::this_cpu().current->fs_base; }
+
+void adopt_boot_thread(ThreadContext& context) {
+    context.kernel_stack_top = x86::this_cpu().kernel_rsp;
+    x86::this_cpu().current = &context;
+}
+
+void init_thread(ThreadContext& context, uint64_t stack_base, uint64_t size,
+                 const TrapFrame& user) {
+    uint64_t top = (stack_base + size) & ~uint64_t{15};
+    auto* frame = reinterpret_cast<TrapFrame*>(top - sizeof(TrapFrame));
+    *frame = user;
+    // What switch_stacks pops: six callee-saved registers, then the return address.
+    auto* words = reinterpret_cast<uint64_t*>(frame) - 7;
+    for (int i = 0; i < 6; i++) words[i] = 0;
+    words[6] = reinterpret_cast<uint64_t>(thread_first_entry);
+    context.saved_rsp = reinterpret_cast<uint64_t>(words);
+    context.kernel_stack_top = top;
+    // A new thread starts with the FPU state of its creator, as clone() does on Linux.
+    asm volatile("fxsave %0" : "=m"(context.fpu));
+}
+
+void switch_thread(ThreadContext& from, ThreadContext& to) {
+    asm volatile("fxsave %0" : "=m"(from.fpu));
+    x86::set_kernel_stack(to.kernel_stack_top);
+    x86::this_cpu().current = &to;
+    x86::wrmsr(x86::kMsrFsBase, to.fs_base);
+    asm volatile("fxrstor %0" : : "m"(to.fpu));
+    switch_stacks(&from.saved_rsp, to.saved_rsp);
+}
 
 bool copy_from_user(void* dest, uint64_t user_src, size_t length) {
     return copy_user(dest, reinterpret_cast<const void*>(user_src), length) == 0;

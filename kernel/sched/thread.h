@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Threads and the scheduler: one CPU, round robin, preemption by the timer interrupt when more
+// than one thread can run. The kernel runs with interrupts off, so nothing here needs a lock
+// (FIXME: SMP). A thread blocks with an optional deadline; wake() makes it runnable again.
+#include <stdint.h>
+
+#include "platform/platform.h"
+
+namespace wisp::sched {
+
+enum class State : uint8_t { Runnable, Blocked, Dead };
+
+// The Linux personality's per-thread state (linux/ owns its meaning).
+struct LinuxThread {
+    uint64_t clear_child_tid = 0;  // set_tid_address / CLONE_CHILD_CLEARTID
+    uint64_t robust_list = 0, robust_list_len = 0;
+    uint64_t blocked_signals = 0;  // the signal mask
+    uint64_t pending_signals = 0;  // signals sent to this thread (tgkill, faults)
+    uint64_t altstack_sp = 0, altstack_size = 0;
+    bool altstack_disabled = true;
+    uint64_t suspended_mask = 0;   // rt_sigsuspend: restored after the handler
+    bool restore_suspended_mask = false;
+    TrapFrame* frame = nullptr;    // the user context of the system call in progress
+    // futex wait (linux/futex.cpp keeps the waiters in a list through futex_next)
+    uint64_t futex_address = 0;
+    uint32_t futex_bitset = 0;
+    struct Thread* futex_next = nullptr;
+    bool interruptible = false;    // a blocked wait that a signal ends (EINTR)
+};
+
+struct Thread {
+    int tid = 0;
+    State state = State::Runnable;
+    Thread* next = nullptr;        // the ring of all live threads, in creation order
+    Thread* run_next = nullptr;    // the run queue (runnable threads other than the running one)
+    bool queued = false;
+    uint64_t wake_deadline = 0;    // monotonic ns for a timed block, 0 = none
+    bool timed_out = false;        // the last block ended by its deadline
+    void* kernel_stack = nullptr;  // freed when the thread is reaped (0 for the boot thread)
+    LinuxThread linux;
+    platform::ThreadContext context;
+};
+
+// The running thread.
+Thread* current();
+// Makes the boot path the first thread (tid 1).
+Thread* init_first_thread();
+// Creates a runnable thread that returns to user mode with `user`. nullptr on out of memory.
+Thread* create_thread(int tid, const TrapFrame& user);
+size_t live_threads();
+
+// Gives the CPU to the next runnable thread, if any.
+void yield();
+// Blocks the running thread until wake() (or the deadline, monotonic ns, if not 0). Returns
+// false when the deadline ended the wait.
+bool block(uint64_t deadline_ns);
+void wake(Thread* thread);
+// The running thread ends (after its own cleanup). Never returns.
+[[noreturn]] void exit_current();
+
+// For the timer: wakes threads whose deadline passed; the earliest pending deadline (0 = none);
+// whether the running thread's time slice is over and another thread could run.
+void wake_expired(uint64_t now_ns);
+uint64_t next_deadline();
+bool should_preempt(uint64_t now_ns);
+// Halts until `deadline` (monotonic ns, 0 = none) or any interrupt; wakes expired sleepers.
+void wait_for_event(uint64_t deadline);
+// A deadline the scheduler does not own (the ITIMER_REAL expiry): the one timer interrupt is
+// programmed for the earliest of it, the sleepers' deadlines and the time slice.
+void set_external_deadline(uint64_t deadline_ns);
+// Reprograms the timer interrupt for the earliest deadline.
+void arm_timer();
+
+template<typename Fn>
+void for_each_thread(Fn&& fn) {
+    Thread* start = current();
+    Thread* t = start;
+    do {
+        if (t->state != State::Dead) fn(t);
+        t = t->next;
+    } while (t != start);
+}
+
+} // namespace wisp::sched
