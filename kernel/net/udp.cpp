@@ -99,7 +99,7 @@ Result<size_t> Udp::send(Endpoint from, Endpoint to, std::span<const uint8_t> da
     auto* h = reinterpret_cast<UdpHeader*>(p.put(sizeof(UdpHeader)));
     size_t copied = 0;
     size_t first = data.size() < p.tailroom() ? data.size() : p.tailroom();
-    memcpy(p.put(first), data.data(), first);
+    if (first > 0) memcpy(p.put(first), data.data(), first);
     copied = first;
     while (copied < data.size()) {
         Packet more = m_stack.pool().allocate(0);

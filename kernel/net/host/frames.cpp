@@ -16,6 +16,11 @@ uint16_t transport_checksum(Ipv4Address src, Ipv4Address dst, uint8_t protocol,
     return c.finish();
 }
 
+// memcpy with an empty (possibly null) source is undefined: copy only real bytes.
+static void copy_bytes(uint8_t* dst, const std::vector<uint8_t>& src) {
+    if (!src.empty()) memcpy(dst, src.data(), src.size());
+}
+
 static std::vector<uint8_t> ethernet(MacAddress src, MacAddress dst, uint16_t type,
                                      const std::vector<uint8_t>& payload) {
     std::vector<uint8_t> f(sizeof(EthernetHeader) + payload.size());
@@ -23,7 +28,7 @@ static std::vector<uint8_t> ethernet(MacAddress src, MacAddress dst, uint16_t ty
     e->destination = dst;
     e->source = src;
     e->ether_type.set(type);
-    memcpy(f.data() + sizeof(EthernetHeader), payload.data(), payload.size());
+    copy_bytes(f.data() + sizeof(EthernetHeader), payload);
     return f;
 }
 
@@ -44,7 +49,7 @@ std::vector<uint8_t> build_ipv4_frame(MacAddress src_mac, MacAddress dst_mac, Ip
     h->source.set(src.value);
     h->destination.set(dst.value);
     h->checksum.set(internet_checksum(ip.data(), sizeof(Ipv4Header)));
-    memcpy(ip.data() + sizeof(Ipv4Header), payload.data(), payload.size());
+    copy_bytes(ip.data() + sizeof(Ipv4Header), payload);
     return ethernet(src_mac, dst_mac, kEtherTypeIpv4, ip);
 }
 
@@ -63,7 +68,7 @@ std::vector<uint8_t> build_tcp_frame(const TcpSegmentSpec& s) {
     h->checksum.set(0);
     h->urgent.set(0);
     write_tcp_options(seg.data() + sizeof(TcpHeader), s.options);
-    memcpy(seg.data() + header_length, s.payload.data(), s.payload.size());
+    copy_bytes(seg.data() + header_length, s.payload);
     uint16_t c = transport_checksum(s.src, s.dst, kIpProtoTcp, seg.data(), seg.size());
     h->checksum.set(s.corrupt_checksum ? uint16_t(c ^ 0x5a5a) : c);
     return build_ipv4_frame(s.src_mac, s.dst_mac, s.src, s.dst, kIpProtoTcp, seg, 1,
@@ -79,7 +84,7 @@ std::vector<uint8_t> build_udp_frame(MacAddress src_mac, MacAddress dst_mac, Ipv
     h->destination_port.set(dport);
     h->length.set(uint16_t(d.size()));
     h->checksum.set(0);
-    memcpy(d.data() + sizeof(UdpHeader), payload.data(), payload.size());
+    copy_bytes(d.data() + sizeof(UdpHeader), payload);
     uint16_t c = transport_checksum(src, dst, kIpProtoUdp, d.data(), d.size());
     h->checksum.set(c == 0 ? 0xffff : c);
     return build_ipv4_frame(src_mac, dst_mac, src, dst, kIpProtoUdp, d);
@@ -110,7 +115,7 @@ std::vector<uint8_t> build_icmp(uint8_t type, uint8_t code, uint32_t rest,
     h->code = code;
     h->checksum.set(0);
     h->rest.set(rest);
-    memcpy(m.data() + sizeof(IcmpHeader), body.data(), body.size());
+    copy_bytes(m.data() + sizeof(IcmpHeader), body);
     h->checksum.set(internet_checksum(m.data(), m.size()));
     return m;
 }

@@ -70,7 +70,7 @@ Packet make_rx_packet(PacketPool& pool, const uint8_t* bytes, size_t length) {
     // leaves headroom for answering in place.
     p.reset_to_headroom(64);
     if (length > p.tailroom()) length = p.tailroom();
-    memcpy(p.put(length), bytes, length);
+    if (length > 0) memcpy(p.put(length), bytes, length);
     return p;
 }
 
