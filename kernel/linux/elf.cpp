@@ -59,6 +59,27 @@ constexpr bool fits(uint64_t a, uint64_t b, uint64_t limit) {
     return a <= limit && b <= limit - a;
 }
 
+// Program header `index` of the table at `phoff`, which parse() checked lies inside `image`.
+// Field by field, so each is one load (a 56-byte copy becomes `rep movs`, one emulated step per
+// 4 bytes, and the fields would then be loaded again).
+[[gnu::always_inline]] inline ProgramHeader read_program_header(std::span<const uint8_t> image,
+                                                                uint64_t phoff, size_t index) {
+    const uint8_t* raw = image.data() + phoff + index * kProgramHeaderSize;
+    auto load = [raw]<typename T>(T& field, size_t offset) {
+        __builtin_memcpy(&field, raw + offset, sizeof field);
+    };
+    ProgramHeader ph;
+    load(ph.type, offsetof(ProgramHeader, type));
+    load(ph.flags, offsetof(ProgramHeader, flags));
+    load(ph.offset, offsetof(ProgramHeader, offset));
+    load(ph.vaddr, offsetof(ProgramHeader, vaddr));
+    load(ph.paddr, offsetof(ProgramHeader, paddr));
+    load(ph.filesz, offsetof(ProgramHeader, filesz));
+    load(ph.memsz, offsetof(ProgramHeader, memsz));
+    load(ph.align, offsetof(ProgramHeader, align));
+    return ph;
+}
+
 Error refuse(ElfProblem* why, ElfProblem problem, Errno code = Errno::NOEXEC) {
     if (why) *why = problem;
     return code;
@@ -140,15 +161,12 @@ const char* describe(ElfProblem problem) {
 
 ProgramHeader ElfFile::program_header(size_t index) const {
     VERIFY(index < m_phnum);
-    ProgramHeader ph;
-    // parse() checked that the whole table lies inside the image.
-    __builtin_memcpy(&ph, m_image.data() + m_phoff + index * kProgramHeaderSize, sizeof ph);
-    return ph;
+    return read_program_header(m_image, m_phoff, index);
 }
 
 ProgramHeader ElfFile::load_segment(size_t index) const {
     VERIFY(index < m_load_count);
-    return program_header(m_load_index[index]);
+    return read_program_header(m_image, m_phoff, m_load_index[index]);
 }
 
 Result<ElfFile> ElfFile::parse(std::span<const uint8_t> image, ElfProblem* why) {
@@ -183,11 +201,15 @@ Result<ElfFile> ElfFile::parse(std::span<const uint8_t> image, ElfProblem* why) 
     file.m_phoff = header.phoff;
     file.m_phnum = header.phnum;
 
-    std::optional<ProgramHeader> phdr_segment;
-    std::optional<ProgramHeader> previous_load; // the last PT_LOAD with p_memsz > 0
+    // (Plain values and flags rather than std::optional<ProgramHeader>: no 64-byte payloads to
+    // clear and copy per header.)
+    bool has_phdr_segment = false;
+    uint64_t phdr_segment_vaddr = 0;
+    bool has_previous_load = false; // the last PT_LOAD with p_memsz > 0: its p_vaddr and end
+    uint64_t previous_vaddr = 0, previous_end = 0;
     bool seen_interpreter = false;
     for (size_t i = 0; i < file.m_phnum; i++) {
-        const ProgramHeader ph = file.program_header(i);
+        const ProgramHeader ph = read_program_header(image, file.m_phoff, i);
         switch (ph.type) {
         case kPtLoad: {
             if (auto problem = check_load_segment(ph, image.size()); problem != ElfProblem::None)
@@ -196,19 +218,20 @@ Result<ElfFile> ElfFile::parse(std::span<const uint8_t> image, ElfProblem* why) 
             if (ph.align > kPageSize && ph.align <= kMaxLoadAlignment && is_power_of_two(ph.align))
                 file.m_max_align = std::max(file.m_max_align, ph.align);
             if (ph.memsz == 0) break; // maps nothing; Linux skips these too
-            if (previous_load) {
+            if (has_previous_load) {
                 // gABI: "Loadable segment entries ... appear in ascending order, sorted on the
                 // p_vaddr member." Segments are mapped in whole pages, so they may not even
                 // share a page: one page cannot have two sets of contents or protections.
-                if (ph.vaddr < previous_load->vaddr)
-                    return refuse(why, ElfProblem::UnsortedSegments);
-                if (page_down(ph.vaddr) < page_up(previous_load->vaddr + previous_load->memsz))
+                if (ph.vaddr < previous_vaddr) return refuse(why, ElfProblem::UnsortedSegments);
+                if (page_down(ph.vaddr) < page_up(previous_end))
                     return refuse(why, ElfProblem::OverlappingSegments);
             } else {
                 file.m_span.low = page_down(ph.vaddr);
             }
             file.m_span.high = page_up(ph.vaddr + ph.memsz);
-            previous_load = ph;
+            has_previous_load = true;
+            previous_vaddr = ph.vaddr;
+            previous_end = ph.vaddr + ph.memsz;
             break;
         }
         case kPtInterp: {
@@ -227,8 +250,9 @@ Result<ElfFile> ElfFile::parse(std::span<const uint8_t> image, ElfProblem* why) 
             break;
         }
         case kPtPhdr:
-            if (phdr_segment) return refuse(why, ElfProblem::BadProgramHeaders);
-            phdr_segment = ph;
+            if (has_phdr_segment) return refuse(why, ElfProblem::BadProgramHeaders);
+            has_phdr_segment = true;
+            phdr_segment_vaddr = ph.vaddr;
             break;
         case kPtTls:
             if (file.m_tls) return refuse(why, ElfProblem::BadTls);
@@ -244,17 +268,17 @@ Result<ElfFile> ElfFile::parse(std::span<const uint8_t> image, ElfProblem* why) 
             break;
         }
     }
-    if (!previous_load) return refuse(why, ElfProblem::NoLoadableSegments);
+    if (!has_previous_load) return refuse(why, ElfProblem::NoLoadableSegments);
 
     // AT_PHDR must point at the table in memory, since libc walks it (static glibc finds PT_TLS
     // that way, ld.so computes the main program's bias from PT_PHDR). PT_PHDR, when present, must
     // name loaded file bytes; otherwise use the PT_LOAD whose file bytes contain the table.
     for (size_t i = 0; i < file.m_load_count; i++) {
-        const ProgramHeader load = file.load_segment(i);
-        if (phdr_segment) {
-            if (phdr_segment->vaddr >= load.vaddr &&
-                fits(phdr_segment->vaddr - load.vaddr, table_size, load.filesz)) {
-                file.m_phdr_vaddr = phdr_segment->vaddr;
+        const ProgramHeader load = read_program_header(image, file.m_phoff, file.m_load_index[i]);
+        if (has_phdr_segment) {
+            if (phdr_segment_vaddr >= load.vaddr &&
+                fits(phdr_segment_vaddr - load.vaddr, table_size, load.filesz)) {
+                file.m_phdr_vaddr = phdr_segment_vaddr;
                 break;
             }
         } else if (file.m_phoff >= load.offset &&
@@ -263,7 +287,7 @@ Result<ElfFile> ElfFile::parse(std::span<const uint8_t> image, ElfProblem* why) 
             break;
         }
     }
-    if (phdr_segment && !file.m_phdr_vaddr) return refuse(why, ElfProblem::BadProgramHeaders);
+    if (has_phdr_segment && !file.m_phdr_vaddr) return refuse(why, ElfProblem::BadProgramHeaders);
     return file;
 }
 
