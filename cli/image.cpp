@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
-// The image builder (DESIGN.md §4): stages the program, the user's extra files, generated /etc
-// basics and /.wisp/cmdline in a temporary directory, then runs mkfs.erofs on it.
+// The image builder (DESIGN.md §4): stages the program with everything it needs from the host
+// (its shared libraries and runtime files, found by the dependency resolver, deps.h), the
+// user's extra files, generated /etc basics and /.wisp/cmdline in a temporary directory, then
+// runs mkfs.erofs on it.
 //
 // Images are cached by content: ${XDG_CACHE_HOME:-$HOME/.cache}/wisp/images/<sha256>.erofs,
-// the hash taken over everything that goes in (kBuilderVersion, the program's guest path and
-// bytes, each extra file's guest path, type, mode and bytes or target, the command line). A hit
-// costs hashing the inputs and one stat. Builds write a temporary file and rename it into place,
+// the hash taken over everything that goes in (kBuilderVersion, the program's guest path, each
+// resolved host entry's path, type, mode and bytes or target, each extra file's guest path,
+// type, mode and bytes or target, the command line). A hit costs resolving the dependencies,
+// hashing the inputs and one stat; the resolved host files enter the hash through digests
+// remembered in ../file-digests by file identity and change time (file_digests.h), so a hit
+// does not read them again. Builds write a temporary file and rename it into place,
 // so concurrent `wisp run`s of the same program are safe (both write the same bytes).
 // FIXME: nothing evicts old images yet, nor what a build killed midway leaves (stage-*, *.tmp-*).
 //
@@ -25,7 +30,10 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <set>
 
+#include "deps.h"
+#include "file_digests.h"
 #include "lib/cmdline.h"
 #include "sha256.h"
 #include "vmm.h"
@@ -41,7 +49,7 @@ namespace {
 
 // Part of the cache key: change it whenever the same inputs should give a different image
 // (mkfs options, generated files, staging rules).
-constexpr const char* kBuilderVersion = "wisp-image-builder 1";
+constexpr const char* kBuilderVersion = "wisp-image-builder 2";
 
 // mkfs.erofs 1.5 truncates 255-byte names to 254 and then fails: refuse them with a clear error.
 constexpr size_t kMaxNameLength = 254;
@@ -198,6 +206,7 @@ struct ExtraFile {
 struct Inputs {
     std::string program; // absolute host path, also its guest path
     struct stat program_st;
+    Closure closure; // the program and what it needs from the host, at the same paths
     std::vector<ExtraFile> files;
     std::string cmdline; // the contents of /.wisp/cmdline
 };
@@ -244,16 +253,56 @@ Inputs check_inputs(const ImageSpec& spec) {
     for (const auto& arg : argv)
         check_no_nul(arg, "an argument");
     in.cmdline = cmdline::build_cmdline(options, argv) + "\n";
+
+    ResolveOptions resolve;
+    resolve.env = spec.env;
+    in.closure = resolve_closure(in.program, resolve);
     return in;
 }
+
+// One resolved host entry, hashed as it will be staged at the same path. A file's bytes enter
+// through their digest, which `digests` remembers between runs (file_digests.h).
+void hash_host_entry(Sha256& sha, const std::string& path, const HostEntry& entry,
+                     FileDigests& digests) {
+    check_name_lengths(path);
+    hash_field(sha, path);
+    const char tag = char(entry.kind);
+    sha.update(&tag, 1);
+    sha.update(&entry.mode, sizeof entry.mode);
+    switch (entry.kind) {
+    case HostEntry::Kind::File: {
+        struct stat st;
+        if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+            uint64_t(st.st_size) != entry.size)
+            throw UserError(path + " changed while it was read: try again when it is stable");
+        const Sha256::Digest digest = digests.digest(path, st, [&] {
+            Sha256 bytes;
+            hash_file_bytes(bytes, path, entry.size);
+            return bytes.finish();
+        });
+        sha.update(digest.data(), digest.size());
+        break;
+    }
+    case HostEntry::Kind::Symlink:
+        hash_field(sha, entry.target);
+        break;
+    case HostEntry::Kind::Directory:
+        break;
+    }
+}
+
+std::string cache_dir();
 
 Sha256::Digest cache_key(const Inputs& in) {
     Sha256 sha;
     hash_field(sha, kBuilderVersion);
     hash_field(sha, in.program);
-    const uint32_t mode = in.program_st.st_mode & 07777;
-    sha.update(&mode, sizeof mode);
-    hash_file_bytes(sha, in.program, uint64_t(in.program_st.st_size));
+    const uint64_t entries = in.closure.entries.size();
+    sha.update(&entries, sizeof entries);
+    FileDigests digests(stdfs::path(cache_dir()).parent_path().string() + "/file-digests");
+    for (const auto& [path, entry] : in.closure.entries)
+        hash_host_entry(sha, path, entry, digests);
+    digests.save();
     const uint64_t count = in.files.size();
     sha.update(&count, sizeof count);
     for (const auto& file : in.files)
@@ -307,18 +356,51 @@ void make_directory(const std::string& path, mode_t mode) {
     ::chmod(path.c_str(), mode); // explicit: the umask must not change the image
 }
 
-// Creates the staged parents of `guest` (mode 0755 where they do not exist yet).
-void make_parents(const std::string& root, const std::string& guest) {
-    std::string path = root;
-    size_t start = 1;
-    while (true) {
-        size_t slash = guest.find('/', start);
-        if (slash == std::string::npos) return;
-        path = root + guest.substr(0, slash);
+// Creates the staged parents of `guest` (mode 0755 where they do not exist yet) and returns
+// the staging path of `guest` itself (which is left alone). Symlinks staged earlier among the
+// parents (a program's /lib -> usr/lib) are followed inside the root, as the guest's path walk
+// will follow them, so a --file placed at /lib/x lands beside the libraries in /usr/lib.
+std::string make_parents(const std::string& root, const std::string& guest) {
+    std::string_view parent(guest);
+    parent = parent.substr(0, parent.rfind('/'));
+    std::vector<std::string> pending; // a stack of the components still to walk
+    auto push_components = [&](std::string_view path) {
+        std::vector<std::string> parts;
+        size_t start = 0;
+        while (start <= path.size()) {
+            size_t end = std::min(path.find('/', start), path.size());
+            if (end > start) parts.emplace_back(path.substr(start, end - start));
+            start = end + 1;
+        }
+        pending.insert(pending.end(), parts.rbegin(), parts.rend());
+    };
+    push_components(parent);
+    std::string current; // the resolved guest path so far ("" is the root)
+    int follows = 0;
+    while (!pending.empty()) {
+        std::string name = std::move(pending.back());
+        pending.pop_back();
+        if (name == ".") continue;
+        if (name == "..") {
+            current = current.substr(0, current.empty() ? 0 : current.rfind('/'));
+            continue;
+        }
+        const std::string candidate = current + "/" + name;
+        const std::string staged = root + candidate;
         struct stat st;
-        if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) make_directory(path, 0755);
-        start = slash + 1;
+        const bool exists = ::lstat(staged.c_str(), &st) == 0;
+        if (exists && S_ISLNK(st.st_mode) && follows < 40) { // Linux MAXSYMLINKS
+            follows++;
+            const std::string target = read_link(staged);
+            if (target.starts_with("/")) current.clear();
+            push_components(target);
+            continue;
+        }
+        // A missing directory is made; a file (or a symlink loop) in the way is replaced.
+        if (!exists || !S_ISDIR(st.st_mode)) make_directory(staged, 0755);
+        current = candidate;
     }
+    return root + current + guest.substr(parent.size());
 }
 
 void remove_existing(const std::string& path) {
@@ -368,9 +450,9 @@ void stage_file(const std::string& host, const std::string& staged, mode_t mode)
     copy_file(host, staged, mode);
 }
 
-void stage_entry(const std::string& host, const struct stat& st, const std::string& root,
-                 const std::string& guest) {
-    const std::string staged = guest == "/" ? root : root + guest;
+// Stages one host entry at `staged` (the root itself when at_root), recursively.
+void stage_entry(const std::string& host, const struct stat& st, const std::string& staged,
+                 bool at_root) {
     switch (kind_of(st)) {
     case Kind::File:
         stage_file(host, staged, st.st_mode & 07777);
@@ -381,16 +463,16 @@ void stage_entry(const std::string& host, const struct stat& st, const std::stri
             throw UserError("cannot create symlink " + staged + ": " + errno_text());
         break;
     case Kind::Directory: {
-        if (guest != "/") make_directory(staged, 0700);
+        if (!at_root) make_directory(staged, 0700);
         for (const auto& name : sorted_names(host)) {
             std::string child = host + "/" + name;
             struct stat child_st;
             if (::lstat(child.c_str(), &child_st) != 0)
                 throw UserError("cannot read " + child + ": " + errno_text());
-            stage_entry(child, child_st, root, guest == "/" ? "/" + name : guest + "/" + name);
+            stage_entry(child, child_st, staged + "/" + name, false);
         }
         // Set last: a read-only directory could not have been filled.
-        if (guest != "/") ::chmod(staged.c_str(), st.st_mode & 07777);
+        if (!at_root) ::chmod(staged.c_str(), st.st_mode & 07777);
         break;
     }
     case Kind::Other:
@@ -442,19 +524,58 @@ void stage_base_directories(const std::string& root) {
         make_directory(root + dir.path, dir.mode);
 }
 
+// Stages the resolved host entries at their own paths. Their paths have no symlinks among
+// their parents (the resolver adds canonical paths and symlinks at the place they live), and a
+// directory comes before what it holds. Returns the staged directories for set_directory_modes.
+std::vector<std::pair<std::string, mode_t>> stage_closure(const Closure& closure,
+                                                          const std::string& root) {
+    std::vector<std::pair<std::string, mode_t>> directories;
+    for (const auto& [path, entry] : closure.entries) {
+        const std::string staged = make_parents(root, path);
+        switch (entry.kind) {
+        case HostEntry::Kind::File:
+            stage_file(path, staged, entry.mode);
+            break;
+        case HostEntry::Kind::Symlink:
+            remove_existing(staged);
+            if (::symlink(entry.target.c_str(), staged.c_str()) != 0)
+                throw UserError("cannot create symlink " + staged + ": " + errno_text());
+            break;
+        case HostEntry::Kind::Directory:
+            if (path == "/") break;
+            make_directory(staged, 0755);
+            directories.emplace_back(staged, entry.mode);
+            break;
+        }
+    }
+    return directories;
+}
+
+// Host directory modes, set once everything is staged (a read-only one could not be filled),
+// deepest first. A directory the user's --file replaced keeps the user's mode.
+void set_directory_modes(const std::vector<std::pair<std::string, mode_t>>& directories,
+                         const std::set<std::string>& user_staged) {
+    for (auto it = directories.rbegin(); it != directories.rend(); ++it) {
+        if (!user_staged.count(it->first)) ::chmod(it->first.c_str(), it->second);
+    }
+}
+
 void stage(const Inputs& in, const std::string& root) {
     ::chmod(root.c_str(), 0755); // mkdtemp made it 0700; it becomes the image's /
     stage_base_directories(root);
-    make_parents(root, in.program);
-    stage_file(in.program, root + in.program, in.program_st.st_mode & 07777);
+    const auto directories = stage_closure(in.closure, root);
+    std::set<std::string> user_staged;
     for (const auto& file : in.files) {
-        if (file.guest != "/") make_parents(root, file.guest);
-        stage_entry(file.host, file.st, root, file.guest);
+        const bool at_root = file.guest == "/";
+        const std::string staged = at_root ? root : make_parents(root, file.guest);
+        stage_entry(file.host, file.st, staged, at_root);
+        user_staged.insert(staged);
     }
     stage_etc(root);
-    make_parents(root, "/.wisp/cmdline");
-    remove_existing(root + "/.wisp/cmdline");
-    write_text(root + "/.wisp/cmdline", in.cmdline, 0444);
+    const std::string cmdline = make_parents(root, "/.wisp/cmdline");
+    remove_existing(cmdline);
+    write_text(cmdline, in.cmdline, 0444);
+    set_directory_modes(directories, user_staged);
 }
 
 // --- mkfs.erofs -----------------------------------------------------------------------------
@@ -571,8 +692,12 @@ std::string unique_suffix() {
 }
 
 // Stages, runs mkfs into a temporary file beside `output`, and renames it into place.
-void build(const Inputs& in, const Sha256::Digest& key, const std::string& output,
-           const std::string& staging_parent) {
+void build(const ImageSpec& spec, const Inputs& in, const Sha256::Digest& key,
+           const std::string& output, const std::string& staging_parent) {
+    if (spec.on_note) {
+        for (const auto& note : in.closure.notes)
+            spec.on_note(note);
+    }
     TempDir staging(staging_parent);
     const std::string root = staging.path() + "/root";
     make_directory(root, 0755);
@@ -600,7 +725,7 @@ std::string build_image(const ImageSpec& spec) {
     const std::string path = dir + "/" + Sha256::hex(key) + ".erofs";
     struct stat st;
     if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) return path;
-    build(in, key, path, dir);
+    build(spec, in, key, path, dir);
     return path;
 }
 
@@ -613,7 +738,7 @@ void build_image_to(const ImageSpec& spec, const std::string& output) {
         throw UserError("cannot write " + output + ": directory " + parent +
                         " does not exist (create it first)");
     const Sha256::Digest key = cache_key(in);
-    build(in, key, path, cache_dir());
+    build(spec, in, key, path, cache_dir());
 }
 
 } // namespace wisp::cli

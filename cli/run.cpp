@@ -69,6 +69,11 @@ class LazySymbolizer {
     std::optional<vmm::KernelSymbols> m_symbols;
 };
 
+// What the image builder left out and why, printed when an image is built.
+void print_note(const std::string& note) {
+    fprintf(stderr, "wisp: note: %s\n", note.c_str());
+}
+
 bool kvm_usable() {
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (fd < 0) return false;
@@ -114,6 +119,7 @@ int run_command(const RunOptions& options) {
         spec.argv = {program};
         spec.env = merged_environment({});
         spec.files = options.files;
+        spec.on_note = print_note;
         image = build_image(spec);
         boot = boot_args_for_program(options, program);
     }
@@ -203,6 +209,7 @@ int build_command(const BuildOptions& options) {
     spec.argv.insert(spec.argv.end(), options.args.begin(), options.args.end());
     spec.env = merged_environment(options.env);
     spec.files = options.files;
+    spec.on_note = print_note;
     build_image_to(spec, options.output);
     return 0;
 }

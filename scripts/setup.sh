@@ -14,6 +14,8 @@ packages=(
     erofs-utils musl-tools qemu-system-x86
     # tests and benchmarks
     busybox-static hyperfine jq iproute2 curl valgrind
+    # dynamic programs run unchanged (issue 5)
+    lua5.4 sqlite3 python3
 )
 
 missing=()
