@@ -11,8 +11,8 @@ namespace wisp::cli {
 // is instead of being packed into an image.
 bool is_erofs_image(const std::string& path);
 
-// Throws vmm::UserError unless `path` (as the user typed it: `shown`) is a regular, executable,
-// static x86-64 ELF executable. Messages name the cause and the fix.
+// Throws vmm::UserError unless `path` (as the user typed it: `shown`) is a regular, executable
+// x86-64 ELF executable (static or dynamic). Messages name the cause and the fix.
 void check_program(const std::string& path, const std::string& shown);
 
 } // namespace wisp::cli
