@@ -18,9 +18,12 @@ void FrameAllocator::init(uint8_t* direct_map, std::span<const PhysRange> ram,
         // Physical page 0 is never handed out: 0 means "no frame" in this interface.
         uint64_t start = r.start < kPageSize ? kPageSize : r.start;
         pieces[count++] = {(start + kPageSize - 1) & ~(kPageSize - 1), r.end & ~(kPageSize - 1)};
+        const PhysRange whole = pieces[0];
         for (const PhysRange& hole : reserved) {
             uint64_t hs = hole.start & ~(kPageSize - 1);
             uint64_t he = (hole.end + kPageSize - 1) & ~(kPageSize - 1);
+            // Pieces lie within the whole range: a hole missing it misses them all.
+            if (he <= whole.start || hs >= whole.end) continue;
             size_t n = count;
             for (size_t i = 0; i < n; i++) {
                 PhysRange p = pieces[i];
