@@ -426,6 +426,12 @@ uint64_t Image::dir_block_count(const Inode& dir) const {
 }
 
 Result<Image::DirBlock> Image::dir_block(const Inode& dir, uint64_t block) const {
+    return dir_block_inline(dir, block);
+}
+
+// dir_block(), inlined into the lookup's binary search.
+[[gnu::always_inline]] inline Result<Image::DirBlock>
+Image::dir_block_inline(const Inode& dir, uint64_t block) const {
     const uint64_t start = block << m_block_bits;
     if (start >= dir.size) return Errno::INVAL;
     const Extent extent = TRY(map_extent(dir, start));
@@ -521,7 +527,7 @@ Result<uint64_t> Image::find_nid(const Inode& dir, std::string_view name) const 
     uint64_t low = 0, high = dir_block_count(dir); // blocks [low, high)
     while (low < high) {
         const uint64_t mid = low + (high - low) / 2;
-        const DirBlock block = TRY(dir_block(dir, mid));
+        const DirBlock block = TRY(dir_block_inline(dir, mid));
         uint32_t first = 0, last = block.count; // entries [first, last)
         while (first < last) {
             const uint32_t probe = first + (last - first) / 2;

@@ -177,6 +177,7 @@ class Image {
     Result<Extent> map_extent(const Inode& file, uint64_t offset) const;
     uint64_t dir_block_count(const Inode& dir) const;
     Result<DirBlock> dir_block(const Inode& dir, uint64_t block) const;
+    Result<DirBlock> dir_block_inline(const Inode& dir, uint64_t block) const;
     std::string_view dirent_name(const DirBlock& block, uint32_t index) const;
     Result<DirEntry> dir_entry(const DirBlock& block, uint32_t index) const;
     // lookup() up to the entry: the node number of `name` in `dir`, not yet decoded.
