@@ -107,7 +107,15 @@ void Csprng::fill(void* out, size_t length) {
 
 uint64_t Csprng::next_u64() {
     uint64_t v;
-    fill(&v, sizeof(v));
+    if (m_available < sizeof(v)) {
+        fill(&v, sizeof(v));
+        return v;
+    }
+    // fill() for one whole word, without its variable-length memcpy/memset calls.
+    uint8_t* source = m_buffer + sizeof(m_buffer) - m_available;
+    __builtin_memcpy(&v, source, sizeof(v));
+    __builtin_memset(source, 0, sizeof(v));
+    m_available -= sizeof(v);
     return v;
 }
 
