@@ -74,20 +74,25 @@ Result<Tokens> tokenize(std::string_view line, std::span<char> storage,
         while (in < size) {
             char c = text[in];
             const CharClass kind = class_of(c);
-            if (kind == CharClass::Separator && !in_quotes) break; // end of the token
+            if (kind != CharClass::Ordinary) {
+                if (kind == CharClass::Separator) {
+                    if (!in_quotes) break; // end of the token
+                } else if (kind == CharClass::Nul) {
+                    return Errno::INVAL;
+                } else if (kind == CharClass::Quote) {
+                    in++;
+                    in_quotes = !in_quotes;
+                    bare = false;
+                    continue;
+                } else {
+                    // A backslash: the next byte is literal.
+                    if (++in == size) return Errno::INVAL; // trailing backslash
+                    c = text[in];
+                    if (c == '\0') return Errno::INVAL;
+                    bare = false;
+                }
+            }
             in++;
-            if (kind == CharClass::Nul) return Errno::INVAL;
-            if (kind == CharClass::Quote) {
-                in_quotes = !in_quotes;
-                bare = false;
-                continue;
-            }
-            if (kind == CharClass::Backslash) {
-                if (in == size) return Errno::INVAL; // trailing backslash
-                c = text[in++];
-                if (c == '\0') return Errno::INVAL;
-                bare = false;
-            }
             if (out == storage.size()) return Errno::TOOBIG;
             storage[out++] = c;
             // Token text tends to come in runs of ordinary bytes: take them a word at a time
