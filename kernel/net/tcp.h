@@ -302,6 +302,7 @@ public:
     bool transmit_segment(TcpSocket& s, Seq seq, uint32_t length, uint8_t flags,
                           bool retransmission);
     void arm_retransmit(TcpSocket& s, uint64_t now);
+    bool probe_timeout(const TcpSocket& s, uint64_t& pto) const;
     void arm_persist(TcpSocket& s, uint64_t now);
     void arm_keepalive(TcpSocket& s, uint64_t now);
     void schedule_ack(TcpSocket& s);

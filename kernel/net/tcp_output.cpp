@@ -445,6 +445,16 @@ void Tcp::output(TcpSocket& s) {
         if (s.m_tlp_probe) break; // one segment
     }
 
+    // RFC 8985 §7.2: new data (re)schedules the tail loss probe for the final flight.
+    uint64_t pto;
+    if (sent && s.m_rtx_mode == TcpTimerMode::Probe && probe_timeout(s, pto))
+        m_stack.timers().arm(s.m_rtx_timer, now + pto);
+    else if (sent && s.m_rtx_mode == TcpTimerMode::Retransmit && probe_timeout(s, pto) &&
+             s.m_rtx_timer.expiry() > now + pto) {
+        s.m_rtx_mode = TcpTimerMode::Probe;
+        m_stack.timers().arm(s.m_rtx_timer, now + pto);
+    }
+
     // 3. Zero window with data waiting and nothing in flight: probe (RFC 9293 §3.8.6.1).
     if (s.m_snd_una == s.m_snd_max && s.unsent_bytes() > 0 &&
         s.m_rtx_mode != TcpTimerMode::Persist) {

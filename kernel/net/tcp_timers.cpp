@@ -33,25 +33,29 @@ uint64_t Tcp::current_rto(const TcpSocket& s) const {
     return rto > m_config.rto_max_us ? m_config.rto_max_us : rto;
 }
 
-void Tcp::arm_retransmit(TcpSocket& s, uint64_t now) {
-    uint64_t rto = current_rto(s);
-    // RFC 8985 §7.2: with an RTT estimate and SACK, first schedule a tail loss probe at
-    // PTO = 2*SRTT (plus the worst-case delayed ACK when only one segment is out), so a
-    // lost tail is found by SACK recovery instead of a full RTO.
+bool Tcp::probe_timeout(const TcpSocket& s, uint64_t& pto) const {
+    // RFC 8985 §7.2: with an RTT estimate and SACK, a tail loss probe at PTO = 2*SRTT (plus
+    // the worst-case delayed ACK when only one segment is out), so a lost tail is found by
+    // SACK recovery instead of a full RTO.
     bool established = s.m_state == TcpState::Established || s.m_state == TcpState::CloseWait;
-    if (established && s.m_sack_enabled && s.m_rtt_valid && !s.m_in_recovery && !s.m_tlp_sent &&
-        s.m_retries == 0) {
-        uint64_t pto = 2 * s.m_srtt_us;
-        if (flight_size(s) <= s.m_mss) pto += 200'000;
-        if (pto < 10'000) pto = 10'000;
-        if (pto < rto) {
-            s.m_rtx_mode = TcpTimerMode::Probe;
-            m_stack.timers().arm(s.m_rtx_timer, now + pto);
-            return;
-        }
+    if (!established || !s.m_sack_enabled || !s.m_rtt_valid || s.m_in_recovery || s.m_tlp_sent ||
+        s.m_retries != 0)
+        return false;
+    pto = 2 * s.m_srtt_us;
+    if (flight_size(s) <= s.m_mss) pto += 200'000;
+    if (pto < 10'000) pto = 10'000;
+    return pto < current_rto(s);
+}
+
+void Tcp::arm_retransmit(TcpSocket& s, uint64_t now) {
+    uint64_t pto;
+    if (probe_timeout(s, pto)) {
+        s.m_rtx_mode = TcpTimerMode::Probe;
+        m_stack.timers().arm(s.m_rtx_timer, now + pto);
+        return;
     }
     s.m_rtx_mode = TcpTimerMode::Retransmit;
-    m_stack.timers().arm(s.m_rtx_timer, now + rto);
+    m_stack.timers().arm(s.m_rtx_timer, now + current_rto(s));
 }
 
 void Tcp::tail_loss_probe(TcpSocket& s, uint64_t now) {

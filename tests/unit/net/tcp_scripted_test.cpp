@@ -630,3 +630,111 @@ TEST(TcpScripted, TimeWaitAcksRetransmittedFinAndAllowsNewSyn) {
     EXPECT_TRUE(out[0].flags() & kTcpRst);
     EXPECT_EQ(h.stack->tcp().connection_count(), 0u);
 }
+
+TEST(TcpScripted, SackAckWithChangingWindowCountsAsDuplicate) {
+    // Linux autotunes its receive window, so its duplicate ACKs often carry a new window;
+    // with SACK they must still count (RFC 6675 §2), or loss recovery waits for the RTO.
+    Server srv;
+    Peer peer(srv.h, 40020, 80, 100);
+    peer.handshake();
+    Socket* s = srv.accept();
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(srv.h.stack->set_option(s, SocketOption::NoDelay, 1));
+    std::vector<uint8_t> data(8 * 1448, 'q');
+    ASSERT_TRUE(srv.h.stack->send(s, std::span<const uint8_t>(data)));
+    auto out = peer.take();
+    ASSERT_EQ(out.size(), 8u);
+    uint32_t first = out[0].seq();
+    // Segment 0 is "lost": SACK 1..3 with a growing window each time.
+    for (int i = 1; i <= 3; i++) {
+        auto ack = peer.spec(kTcpAck, peer.m_snd_nxt, first, {}, uint16_t(30000 + 1000 * i));
+        ack.options.sack_count = 1;
+        ack.options.sack[0] = SackBlock{Seq(first + 1448), Seq(first + 1448 * uint32_t(i + 1))};
+        peer.inject(ack);
+    }
+    out = peer.take();
+    auto retransmit = std::find_if(out.begin(), out.end(), [&](const ParsedFrame& f) {
+        return f.seq() == first && !f.payload.empty();
+    });
+    EXPECT_NE(retransmit, out.end()) << "no fast retransmit";
+    EXPECT_EQ(srv.h.stack->tcp().stats().fast_retransmits, 1u);
+    EXPECT_EQ(srv.h.stack->tcp().stats().timeouts, 0u);
+    srv.h.stack->close(s);
+}
+
+TEST(TcpScripted, TailLossProbeBeforeTimeout) {
+    // RFC 8985: the last segments of a burst lost -> a probe after ~2 SRTT, not a 200 ms+
+    // RTO. SRTT here comes from the handshake (peer answers after 10 ms).
+    Server srv;
+    Peer peer(srv.h, 40021, 80, 100);
+    TcpSegmentSpec syn = peer.spec(kTcpSyn, peer.m_snd_nxt, 0);
+    syn.options.mss = 1460;
+    syn.options.sack_permitted = true;
+    peer.inject(syn);
+    peer.m_snd_nxt++;
+    auto sa = peer.take();
+    ASSERT_EQ(sa.size(), 1u);
+    peer.m_rcv_nxt = sa[0].seq() + 1;
+    srv.h.clock.advance(10'000);
+    peer.send(kTcpAck);
+    Socket* s = srv.accept();
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(srv.h.stack->set_option(s, SocketOption::NoDelay, 1));
+    std::vector<uint8_t> data(3 * 1448, 'p');
+    ASSERT_TRUE(srv.h.stack->send(s, std::span<const uint8_t>(data)));
+    EXPECT_EQ(peer.take().size(), 3u);
+    uint64_t sent_at = srv.h.clock.now_us();
+    srv.h.advance_to_next_timer();
+    auto out = peer.take();
+    ASSERT_EQ(out.size(), 1u);
+    uint64_t waited = srv.h.clock.now_us() - sent_at;
+    EXPECT_LT(waited, 100'000u); // well before the 200 ms minimum RTO
+    EXPECT_EQ(out[0].seq(), peer.m_rcv_nxt + 2 * 1448); // the last segment again
+    EXPECT_EQ(srv.h.stack->tcp().stats().tail_loss_probes, 1u);
+    EXPECT_EQ(srv.h.stack->tcp().stats().timeouts, 0u);
+    srv.h.stack->close(s);
+}
+
+TEST(TcpScripted, IcmpUnreachableAbortsConnectAndFragNeededShrinksMss) {
+    Harness h;
+    Socket* c = h.stack->socket(SocketType::Tcp).value();
+    ASSERT_EQ(h.stack->connect(c, Endpoint{kPeerIp, 9002}).error().code, Errno::INPROGRESS);
+    auto out = h.take();
+    ASSERT_EQ(out.size(), 1u);
+    auto quote = [](const ParsedFrame& f) {
+        std::vector<uint8_t> q(20 + 8);
+        memcpy(q.data(), reinterpret_cast<const uint8_t*>(&f.ip), 20);
+        memcpy(q.data() + 20, f.ip_payload.data(), 8);
+        return q;
+    };
+    // An ICMP error quoting a sequence number we never sent is ignored (RFC 5927).
+    auto bogus = quote(out[0]);
+    bogus[20 + 4] ^= 0x55;
+    h.inject(build_ipv4_frame(kPeerMac, kStackMac, kPeerIp, kStackIp, kIpProtoIcmp,
+                              build_icmp(kIcmpDestinationUnreachable, kIcmpPortUnreachable, 0, bogus)));
+    EXPECT_EQ(static_cast<TcpSocket*>(c)->state(), TcpState::SynSent);
+    h.inject(build_ipv4_frame(kPeerMac, kStackMac, kPeerIp, kStackIp, kIpProtoIcmp,
+                              build_icmp(kIcmpDestinationUnreachable, kIcmpPortUnreachable, 0, quote(out[0]))));
+    EXPECT_EQ(static_cast<TcpSocket*>(c)->state(), TcpState::Closed);
+    EXPECT_EQ(h.stack->connect(c, Endpoint{kPeerIp, 9002}).error().code, Errno::CONNREFUSED);
+    h.stack->close(c);
+
+    // Path MTU discovery: "fragmentation needed, next hop MTU 1000" shrinks the segments.
+    Server srv;
+    Peer peer(srv.h, 40022, 80, 100);
+    peer.handshake();
+    Socket* s = srv.accept();
+    ASSERT_TRUE(s);
+    std::vector<uint8_t> data(4000, 'm');
+    ASSERT_TRUE(srv.h.stack->send(s, std::span<const uint8_t>(data)));
+    out = peer.take();
+    ASSERT_FALSE(out.empty());
+    EXPECT_EQ(out[0].payload.size(), 1448u);
+    srv.h.inject(build_ipv4_frame(kPeerMac, kStackMac, kPeerIp, kStackIp, kIpProtoIcmp,
+                                  build_icmp(kIcmpDestinationUnreachable, kIcmpFragmentationNeeded, 1000, quote(out[0]))));
+    out = peer.take();
+    ASSERT_FALSE(out.empty());
+    for (auto& f : out) EXPECT_LE(f.ip.total_length.value(), 1000);
+    EXPECT_EQ(static_cast<TcpSocket*>(s)->mss(), 1000 - 40 - 12);
+    srv.h.stack->close(s);
+}

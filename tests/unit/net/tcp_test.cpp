@@ -487,3 +487,38 @@ TEST(Tcp, LoopbackToOwnAddress) {
     p.sim.run_for(70'000'000);
     EXPECT_EQ(p.A().socket_count(), 0u);
 }
+
+TEST(Tcp, ReusePortSpreadsConnectionsOverListeners) {
+    Pair p(20, LinkConditions{.delay_us = 100});
+    p.A().arp().add_permanent(kIpB, p.b->mac);
+    p.B().arp().add_permanent(kIpA, p.a->mac);
+    Socket* l1 = p.B().socket(SocketType::Tcp).value();
+    Socket* l2 = p.B().socket(SocketType::Tcp).value();
+    Socket* l3 = p.B().socket(SocketType::Tcp).value();
+    for (Socket* l : {l1, l2}) {
+        ASSERT_TRUE(p.B().set_option(l, SocketOption::ReusePort, 1));
+        ASSERT_TRUE(p.B().bind(l, Endpoint{{}, 8080}));
+        ASSERT_TRUE(p.B().listen(l, 64));
+    }
+    // Without SO_REUSEPORT the port stays taken.
+    EXPECT_EQ(p.B().bind(l3, Endpoint{{}, 8080}).error().code, Errno::ADDRINUSE);
+    p.B().close(l3);
+    std::vector<Socket*> clients;
+    for (int i = 0; i < 40; i++) {
+        Socket* c = p.A().socket(SocketType::Tcp).value();
+        (void)p.A().connect(c, Endpoint{kIpB, 8080});
+        clients.push_back(c);
+    }
+    p.sim.run_for(100'000);
+    int n1 = 0, n2 = 0;
+    std::vector<Socket*> accepted;
+    while (auto x = p.B().accept(l1, nullptr)) { accepted.push_back(x.value()); n1++; }
+    while (auto x = p.B().accept(l2, nullptr)) { accepted.push_back(x.value()); n2++; }
+    EXPECT_EQ(n1 + n2, 40);
+    EXPECT_GT(n1, 5);
+    EXPECT_GT(n2, 5);
+    for (auto c : clients) p.A().close(c);
+    for (auto s : accepted) p.B().close(s);
+    p.B().close(l1);
+    p.B().close(l2);
+}
