@@ -20,7 +20,7 @@
 namespace wisp::fs {
 
 class Dentry : public RefCounted<Dentry> {
-public:
+  public:
     // A file system's root (no parent) or a child of `parent`; null when out of memory.
     static RefPtr<Dentry> create(Dentry* parent, std::string_view name, RefPtr<Vnode> vnode);
     ~Dentry();
@@ -44,7 +44,7 @@ public:
     // How many mounts sit on this dentry (the path walk checks this before looking for them).
     uint32_t mount_count = 0;
 
-private:
+  private:
     Dentry(RefPtr<Vnode> vnode) : m_vnode(static_cast<RefPtr<Vnode>&&>(vnode)) {}
     Result<void> set_name(std::string_view name);
 

@@ -31,8 +31,12 @@ void free_page(void* page) {
     free(page);
 }
 
-uint64_t free_page_estimate() { return g_page_limit == ~0ull ? 65536 : g_page_limit - g_pages_outstanding; }
-uint64_t total_page_estimate() { return g_page_limit == ~0ull ? 65536 : g_page_limit; }
+uint64_t free_page_estimate() {
+    return g_page_limit == ~0ull ? 65536 : g_page_limit - g_pages_outstanding;
+}
+uint64_t total_page_estimate() {
+    return g_page_limit == ~0ull ? 65536 : g_page_limit;
+}
 
 Timestamp current_time() {
     timespec ts;
@@ -41,8 +45,12 @@ Timestamp current_time() {
 }
 
 namespace host_testing {
-void set_page_limit(uint64_t pages) { g_page_limit = pages; }
-uint64_t pages_outstanding() { return g_pages_outstanding; }
+void set_page_limit(uint64_t pages) {
+    g_page_limit = pages;
+}
+uint64_t pages_outstanding() {
+    return g_pages_outstanding;
+}
 } // namespace host_testing
 
 } // namespace wisp::fs

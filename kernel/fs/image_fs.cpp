@@ -12,14 +12,22 @@ constexpr uint64_t kStatfsReadOnly = 1;      // ST_RDONLY
 
 DirentType dirent_type(erofs::FileType t) {
     switch (t) {
-    case erofs::FileType::Regular: return DirentType::Regular;
-    case erofs::FileType::Directory: return DirentType::Directory;
-    case erofs::FileType::CharDevice: return DirentType::Char;
-    case erofs::FileType::BlockDevice: return DirentType::Block;
-    case erofs::FileType::Fifo: return DirentType::Fifo;
-    case erofs::FileType::Socket: return DirentType::Socket;
-    case erofs::FileType::Symlink: return DirentType::Symlink;
-    default: return DirentType::Unknown;
+    case erofs::FileType::Regular:
+        return DirentType::Regular;
+    case erofs::FileType::Directory:
+        return DirentType::Directory;
+    case erofs::FileType::CharDevice:
+        return DirentType::Char;
+    case erofs::FileType::BlockDevice:
+        return DirentType::Block;
+    case erofs::FileType::Fifo:
+        return DirentType::Fifo;
+    case erofs::FileType::Socket:
+        return DirentType::Socket;
+    case erofs::FileType::Symlink:
+        return DirentType::Symlink;
+    default:
+        return DirentType::Unknown;
     }
 }
 
@@ -37,7 +45,9 @@ Result<RefPtr<Vnode>> ImageFs::vnode_for(const erofs::Inode& inode) {
     return v;
 }
 
-Result<RefPtr<Vnode>> ImageFs::root() { return vnode_for(TRY(m_image.root())); }
+Result<RefPtr<Vnode>> ImageFs::root() {
+    return vnode_for(TRY(m_image.root()));
+}
 
 Result<void> ImageFs::statfs(FsStats& out) {
     out.type = kErofsMagic;
@@ -101,8 +111,8 @@ Result<size_t> ImageNode::read(OpenFile&, uint64_t offset, IoBuffer& buffer) {
             if (done) break;
             return extent.error();
         }
-        size_t chunk = extent->length < count - done ? static_cast<size_t>(extent->length)
-                                                     : count - done;
+        size_t chunk =
+            extent->length < count - done ? static_cast<size_t>(extent->length) : count - done;
         Result<void> r = extent->hole ? buffer.store_zeros(done, chunk)
                                       : buffer.store(done, bytes + extent->image_offset, chunk);
         if (r.is_error()) {

@@ -10,7 +10,7 @@
 namespace wisp::fs {
 
 class ImageFs final : public FileSystem {
-public:
+  public:
     // `image` must outlive the file system.
     static Result<Own<ImageFs>> create(const erofs::Image& image);
 
@@ -20,13 +20,13 @@ public:
     const erofs::Image& image() const { return m_image; }
     Result<RefPtr<Vnode>> vnode_for(const erofs::Inode& inode);
 
-private:
+  private:
     explicit ImageFs(const erofs::Image& image) : FileSystem(true), m_image(image) {}
     const erofs::Image& m_image;
 };
 
 class ImageNode final : public Vnode {
-public:
+  public:
     ImageNode(ImageFs& fs, const erofs::Inode& inode) : Vnode(fs, inode.mode), m_inode(inode) {}
 
     Result<void> getattr(Attributes& out) override;
@@ -38,7 +38,7 @@ public:
     const void* direct_page(uint64_t offset) override;
     const erofs::Inode& inode() const { return m_inode; }
 
-private:
+  private:
     const erofs::Image& image() const { return static_cast<ImageFs&>(fs()).image(); }
     erofs::Inode m_inode;
 };

@@ -15,15 +15,15 @@ namespace wisp::fs {
 
 // Receives bytes the buffer hands out directly (see IoBuffer::stream).
 class ByteSink {
-public:
+  public:
     virtual void put(const char* data, size_t length) = 0;
 
-protected:
+  protected:
     ~ByteSink() = default;
 };
 
 class IoBuffer {
-public:
+  public:
     size_t size() const { return m_size; }
 
     // read direction: copies `length` kernel bytes into the buffer at `at`. EFAULT when the
@@ -37,7 +37,7 @@ public:
     // handed over: fewer than `length` (or EFAULT if none) when the memory ends early.
     virtual Result<size_t> stream(size_t at, size_t length, ByteSink& sink) = 0;
 
-protected:
+  protected:
     explicit IoBuffer(size_t size) : m_size(size) {}
     ~IoBuffer() = default;
     size_t m_size;
@@ -45,7 +45,7 @@ protected:
 
 // An IoBuffer over kernel (or host test) memory.
 class MemoryBuffer final : public IoBuffer {
-public:
+  public:
     MemoryBuffer(void* data, size_t size) : IoBuffer(size), m_data(static_cast<char*>(data)) {}
     MemoryBuffer(const void* data, size_t size)
         : IoBuffer(size), m_data(const_cast<char*>(static_cast<const char*>(data))) {}
@@ -71,7 +71,7 @@ public:
         return length;
     }
 
-private:
+  private:
     char* m_data;
 };
 

@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: MIT
 // The kernel's side of fs/system.h: pages are frames from the frame allocator, reached through
 // the direct map; the time is the platform clock.
+#include <new>
+
 #include "fs/system.h"
 #include "mm/frames.h"
 #include "platform/platform.h"
+
+// The freestanding kernel has no C++ runtime library: the tag object that selects the
+// non-throwing operator new (mm/heap.cpp) is defined here, where the VFS first needs it.
+namespace std {
+const nothrow_t nothrow{};
+} // namespace std
 
 namespace wisp::fs {
 
@@ -21,7 +29,9 @@ uint64_t free_page_estimate() {
     return s.fresh_frames + s.dirty_frames;
 }
 
-uint64_t total_page_estimate() { return mm::frames().stats().total_frames; }
+uint64_t total_page_estimate() {
+    return mm::frames().stats().total_frames;
+}
 
 Timestamp current_time() {
     uint64_t ns = platform::boot_epoch_ns() + platform::monotonic_ns();

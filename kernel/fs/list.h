@@ -17,7 +17,7 @@ struct ListLink {
 
 template<typename T, ListLink<T> T::*Link>
 class IntrusiveList {
-public:
+  public:
     IntrusiveList() = default;
     IntrusiveList(const IntrusiveList&) = delete;
     IntrusiveList& operator=(const IntrusiveList&) = delete;
@@ -47,7 +47,7 @@ public:
         l = {};
     }
 
-private:
+  private:
     T* m_head = nullptr;
 };
 

@@ -19,28 +19,26 @@ inline constexpr int kOpenReadOnly = 0, kOpenWriteOnly = 01, kOpenReadWrite = 02
 inline constexpr int kOpenCreate = 0100, kOpenExclusive = 0200, kOpenNoCtty = 0400,
                      kOpenTruncate = 01000, kOpenAppend = 02000, kOpenNonBlock = 04000,
                      kOpenDsync = 010000, kOpenAsync = 020000, kOpenDirect = 040000,
-                     kOpenLargeFile = 0100000, kOpenDirectory = 0200000,
-                     kOpenNoFollow = 0400000, kOpenNoAtime = 01000000, kOpenCloexec = 02000000,
-                     kOpenSync = 04010000, kOpenPath = 010000000,
-                     kOpenTmpfile = 020000000 | kOpenDirectory;
+                     kOpenLargeFile = 0100000, kOpenDirectory = 0200000, kOpenNoFollow = 0400000,
+                     kOpenNoAtime = 01000000, kOpenCloexec = 02000000, kOpenSync = 04010000,
+                     kOpenPath = 010000000, kOpenTmpfile = 020000000 | kOpenDirectory;
 // What F_SETFL may change (Linux SETFL_MASK).
 inline constexpr int kSettableStatusFlags =
     kOpenAppend | kOpenAsync | kOpenDirect | kOpenNoAtime | kOpenNonBlock;
 
 // Per-open state a file system or device attaches (procfs snapshots, pipe ends, ...).
 class FileState {
-public:
+  public:
     virtual ~FileState() = default;
 };
 
 class OpenFile : public RefCounted<OpenFile> {
-public:
+  public:
     // A new description for `vnode` reached as `dentry` on `mount` (both may be null for
     // pipes and other anonymous files). Its data operations are the vnode's, or `ops` (a
     // device; a fifo's pipe, kept alive by `ops_owner`). Calls their open hook unless O_PATH.
-    static Result<RefPtr<OpenFile>> create(Mount* mount, RefPtr<Dentry> dentry,
-                                           RefPtr<Vnode> vnode, int flags,
-                                           FileOps* ops = nullptr,
+    static Result<RefPtr<OpenFile>> create(Mount* mount, RefPtr<Dentry> dentry, RefPtr<Vnode> vnode,
+                                           int flags, FileOps* ops = nullptr,
                                            RefPtr<Vnode> ops_owner = nullptr);
     ~OpenFile();
 
@@ -76,7 +74,7 @@ public:
     uint64_t offset = 0;
     Own<FileState> state;
 
-private:
+  private:
     OpenFile(Mount* mount, RefPtr<Dentry> dentry, RefPtr<Vnode> vnode, int flags)
         : m_mount(mount), m_dentry(static_cast<RefPtr<Dentry>&&>(dentry)),
           m_vnode(static_cast<RefPtr<Vnode>&&>(vnode)), m_flags(flags) {}

@@ -15,7 +15,9 @@ constexpr uint64_t kOverlayMagic = 0x794c7630; // OVERLAYFS_SUPER_MAGIC
 // readdir cookies: the upper directory's below this, the lower one's (shifted) from here on.
 constexpr uint64_t kLowerCookieBase = 1ull << 61;
 
-TmpfsNode& upper_of(Vnode& v) { return static_cast<TmpfsNode&>(v); }
+TmpfsNode& upper_of(Vnode& v) {
+    return static_cast<TmpfsNode&>(v);
+}
 
 } // namespace
 
@@ -25,7 +27,9 @@ OverlayFs::OverlayFs(Own<Tmpfs> upper, Own<FileSystem> lower)
     : FileSystem(false), m_upper(static_cast<Own<Tmpfs>&&>(upper)),
       m_lower(static_cast<Own<FileSystem>&&>(lower)) {}
 
-OverlayFs::~OverlayFs() { m_root = nullptr; }
+OverlayFs::~OverlayFs() {
+    m_root = nullptr;
+}
 
 Result<Own<OverlayFs>> OverlayFs::create(Own<Tmpfs> upper, Own<FileSystem> lower) {
     RefPtr<Vnode> lower_root = TRY(lower->root());
@@ -41,7 +45,9 @@ Result<Own<OverlayFs>> OverlayFs::create(Own<Tmpfs> upper, Own<FileSystem> lower
     return fs;
 }
 
-Result<RefPtr<Vnode>> OverlayFs::root() { return RefPtr<Vnode>(m_root.ptr()); }
+Result<RefPtr<Vnode>> OverlayFs::root() {
+    return RefPtr<Vnode>(m_root.ptr());
+}
 
 Result<void> OverlayFs::statfs(FsStats& out) {
     TRY(m_upper->statfs(out));
@@ -51,12 +57,14 @@ Result<void> OverlayFs::statfs(FsStats& out) {
 
 // ---- OverlayNode: structure --------------------------------------------------------------------
 
-OverlayNode::OverlayNode(OverlayFs& fs, uint32_t type, RefPtr<TmpfsNode> upper,
-                         RefPtr<Vnode> lower, OverlayNode* parent)
+OverlayNode::OverlayNode(OverlayFs& fs, uint32_t type, RefPtr<TmpfsNode> upper, RefPtr<Vnode> lower,
+                         OverlayNode* parent)
     : Vnode(fs, type), m_upper(static_cast<RefPtr<TmpfsNode>&&>(upper)),
       m_lower(static_cast<RefPtr<Vnode>&&>(lower)), m_parent(parent) {}
 
-OverlayNode::~OverlayNode() { delete[] m_name; }
+OverlayNode::~OverlayNode() {
+    delete[] m_name;
+}
 
 Result<void> OverlayNode::set_name(std::string_view name) {
     char* copy = new (std::nothrow) char[name.size() + 1];
@@ -69,7 +77,9 @@ Result<void> OverlayNode::set_name(std::string_view name) {
     return {};
 }
 
-void OverlayNode::orphan() { m_parent = nullptr; }
+void OverlayNode::orphan() {
+    m_parent = nullptr;
+}
 
 bool OverlayNode::lower_has(std::string_view name) {
     if (!lower_visible()) return false;
@@ -145,8 +155,10 @@ Result<void> OverlayNode::copy_up() {
             size_t length = a.size - offset < kPageSize ? a.size - offset : kPageSize;
             MemoryBuffer buffer(bounce, length);
             auto n = reader->read(offset, buffer);
-            if (n.is_error()) copied = n.error();
-            else if (upper->write_bytes(offset, bounce, n.value()).is_error()) copied = Errno::NOSPC;
+            if (n.is_error())
+                copied = n.error();
+            else if (upper->write_bytes(offset, bounce, n.value()).is_error())
+                copied = Errno::NOSPC;
         }
         free_page(bounce);
         if (!copied.is_error()) {
@@ -224,8 +236,8 @@ Result<RefPtr<Vnode>> OverlayNode::create(std::string_view name, const NewNode& 
     RefPtr<TmpfsNode> upper(&upper_of(*created.value()));
     // A new directory where a lower one was deleted must not show the old contents.
     if (upper->is_directory() && (had_whiteout || lower_has(name))) upper->set_opaque(true);
-    RefPtr<OverlayNode> node(
-        new (std::nothrow) OverlayNode(overlay(), upper->type(), upper, nullptr, this));
+    RefPtr<OverlayNode> node(new (std::nothrow)
+                                 OverlayNode(overlay(), upper->type(), upper, nullptr, this));
     if (!node) return Errno::NOMEM;
     TRY(node->set_name(name));
     return RefPtr<Vnode>(node.ptr());
@@ -256,7 +268,7 @@ Result<bool> OverlayNode::is_empty() {
     if (!lower_visible()) return true;
     // Every lower name must be hidden by an upper whiteout.
     class Probe final : public DirSink {
-    public:
+      public:
         explicit Probe(TmpfsNode* upper) : m_upper(upper) {}
         bool emit(std::string_view name, uint64_t, DirentType, uint64_t) override {
             if (m_upper && !m_upper->lookup(name).is_error()) return true;
@@ -265,7 +277,7 @@ Result<bool> OverlayNode::is_empty() {
         }
         bool found = false;
 
-    private:
+      private:
         TmpfsNode* m_upper;
     } probe(m_upper.ptr());
     TRY(m_lower->readdir(0, probe));
@@ -286,9 +298,9 @@ Result<void> OverlayNode::rmdir(std::string_view name, Vnode& victim_vnode) {
     return {};
 }
 
-Result<void> OverlayNode::rename(std::string_view old_name, Vnode& moved_vnode, Vnode& new_dir_vnode,
-                                 std::string_view new_name, Vnode* replaced_vnode,
-                                 unsigned flags) {
+Result<void> OverlayNode::rename(std::string_view old_name, Vnode& moved_vnode,
+                                 Vnode& new_dir_vnode, std::string_view new_name,
+                                 Vnode* replaced_vnode, unsigned flags) {
     auto& moved = static_cast<OverlayNode&>(moved_vnode);
     auto& new_dir = static_cast<OverlayNode&>(new_dir_vnode);
     auto* replaced = static_cast<OverlayNode*>(replaced_vnode);
@@ -332,7 +344,7 @@ Result<uint64_t> OverlayNode::readdir(uint64_t cookie, DirSink& sink) {
     if (!is_directory()) return Errno::NOTDIR;
     if (cookie < kLowerCookieBase && m_upper) {
         class UpperFilter final : public DirSink {
-        public:
+          public:
             UpperFilter(TmpfsNode& dir, DirSink& out) : m_dir(dir), m_out(out) {}
             bool emit(std::string_view name, uint64_t ino, DirentType type,
                       uint64_t next) override {
@@ -344,7 +356,7 @@ Result<uint64_t> OverlayNode::readdir(uint64_t cookie, DirSink& sink) {
                 return m_out.emit(name, ino, type, next);
             }
 
-        private:
+          private:
             TmpfsNode& m_dir;
             DirSink& m_out;
         } filter(*m_upper, sink);
@@ -355,7 +367,7 @@ Result<uint64_t> OverlayNode::readdir(uint64_t cookie, DirSink& sink) {
     if (!lower_visible()) return kEndOfDirectory;
     if (cookie < kLowerCookieBase) cookie = kLowerCookieBase;
     class LowerFilter final : public DirSink {
-    public:
+      public:
         LowerFilter(TmpfsNode* upper, DirSink& out) : m_upper(upper), m_out(out) {}
         bool emit(std::string_view name, uint64_t ino, DirentType type, uint64_t next) override {
             if (m_upper && !m_upper->lookup(name).is_error()) return true; // shown or hidden above
@@ -363,7 +375,7 @@ Result<uint64_t> OverlayNode::readdir(uint64_t cookie, DirSink& sink) {
                               next == kEndOfDirectory ? next : next + kLowerCookieBase);
         }
 
-    private:
+      private:
         TmpfsNode* m_upper;
         DirSink& m_out;
     } filter(m_upper.ptr(), sink);

@@ -20,7 +20,7 @@ namespace wisp::fs {
 class OverlayNode;
 
 class OverlayFs final : public FileSystem {
-public:
+  public:
     static Result<Own<OverlayFs>> create(Own<Tmpfs> upper, Own<FileSystem> lower);
     ~OverlayFs() override;
 
@@ -30,7 +30,7 @@ public:
     Tmpfs& upper() { return *m_upper; }
     FileSystem& lower() { return *m_lower; }
 
-private:
+  private:
     OverlayFs(Own<Tmpfs> upper, Own<FileSystem> lower);
     Own<Tmpfs> m_upper;
     Own<FileSystem> m_lower;
@@ -38,7 +38,7 @@ private:
 };
 
 class OverlayNode final : public Vnode {
-public:
+  public:
     OverlayNode(OverlayFs& fs, uint32_t type, RefPtr<TmpfsNode> upper, RefPtr<Vnode> lower,
                 OverlayNode* parent);
     ~OverlayNode() override;
@@ -68,7 +68,7 @@ public:
     bool has_upper() const { return static_cast<bool>(m_upper); }
     bool has_lower() const { return static_cast<bool>(m_lower); }
 
-private:
+  private:
     OverlayFs& overlay() const { return static_cast<OverlayFs&>(fs()); }
     bool lower_visible() const { return m_lower && !(m_upper && m_upper->opaque()); }
     bool lower_has(std::string_view name);

@@ -9,7 +9,9 @@ namespace {
 constexpr int kBits = 9;
 constexpr uint64_t kFanout = 1u << kBits;
 
-uintptr_t* node_of(uintptr_t entry) { return reinterpret_cast<uintptr_t*>(entry); }
+uintptr_t* node_of(uintptr_t entry) {
+    return reinterpret_cast<uintptr_t*>(entry);
+}
 } // namespace
 
 uintptr_t PageTree::get(uint64_t index) const {
@@ -43,8 +45,7 @@ Result<uintptr_t*> PageTree::slot(uint64_t index) {
     return slot;
 }
 
-void PageTree::drop_node(uintptr_t* slot, int height, uint64_t base, uint64_t first,
-                         Dropped& out) {
+void PageTree::drop_node(uintptr_t* slot, int height, uint64_t base, uint64_t first, Dropped& out) {
     if (!*slot || base + capacity(height) <= first) return;
     if (height == 0) {
         out.present++;

@@ -15,7 +15,7 @@
 namespace wisp::fs {
 
 class PageTree {
-public:
+  public:
     static constexpr int kMaxHeight = 4; // 512^4 pages: files up to 256 TiB
     static constexpr uintptr_t kBorrowed = 1;
 
@@ -45,7 +45,7 @@ public:
         return reinterpret_cast<const void*>(entry & ~kBorrowed);
     }
 
-private:
+  private:
     static uint64_t capacity(int height) { return 1ull << (9 * height); }
     void drop_node(uintptr_t* slot, int height, uint64_t base, uint64_t first, Dropped& out);
     uint64_t find_in(uintptr_t entry, int height, uint64_t base, uint64_t from, uint64_t limit,

@@ -21,7 +21,7 @@ namespace wisp::fs {
 
 template<typename T>
 class RefCounted {
-public:
+  public:
     RefCounted() = default;
     RefCounted(const RefCounted&) = delete;
     RefCounted& operator=(const RefCounted&) = delete;
@@ -33,16 +33,16 @@ public:
     }
     uint32_t ref_count() const { return m_refs; }
 
-protected:
+  protected:
     ~RefCounted() = default;
 
-private:
+  private:
     mutable uint32_t m_refs = 0;
 };
 
 template<typename T>
 class RefPtr {
-public:
+  public:
     RefPtr() = default;
     RefPtr(std::nullptr_t) {}
     RefPtr(T* p) : m_ptr(p) {
@@ -52,11 +52,9 @@ public:
     RefPtr(const RefPtr& o) : RefPtr(o.m_ptr) {}
     RefPtr(RefPtr&& o) : m_ptr(o.m_ptr) { o.m_ptr = nullptr; }
     template<typename U>
-        requires std::is_convertible_v<U*, T*>
-    RefPtr(const RefPtr<U>& o) : RefPtr(o.ptr()) {}
+    requires std::is_convertible_v<U*, T*> RefPtr(const RefPtr<U>& o) : RefPtr(o.ptr()) {}
     template<typename U>
-        requires std::is_convertible_v<U*, T*>
-    RefPtr(RefPtr<U>&& o) : m_ptr(o.leak()) {}
+    requires std::is_convertible_v<U*, T*> RefPtr(RefPtr<U>&& o) : m_ptr(o.leak()) {}
     ~RefPtr() { clear(); }
 
     RefPtr& operator=(const RefPtr& o) {
@@ -103,7 +101,7 @@ public:
     bool operator==(const RefPtr& o) const { return m_ptr == o.m_ptr; }
     bool operator==(const T* p) const { return m_ptr == p; }
 
-private:
+  private:
     T* m_ptr = nullptr;
 };
 
@@ -116,14 +114,13 @@ RefPtr<T> make_ref(Args&&... args) {
 // Unique ownership (the kernel's unique_ptr, without exceptions).
 template<typename T>
 class Own {
-public:
+  public:
     Own() = default;
     Own(std::nullptr_t) {}
     explicit Own(T* p) : m_ptr(p) {}
     Own(Own&& o) : m_ptr(o.m_ptr) { o.m_ptr = nullptr; }
     template<typename U>
-        requires std::is_convertible_v<U*, T*>
-    Own(Own<U>&& o) : m_ptr(o.leak()) {}
+    requires std::is_convertible_v<U*, T*> Own(Own<U>&& o) : m_ptr(o.leak()) {}
     Own(const Own&) = delete;
     Own& operator=(const Own&) = delete;
     Own& operator=(Own&& o) {
@@ -152,7 +149,7 @@ public:
     }
     explicit operator bool() const { return m_ptr != nullptr; }
 
-private:
+  private:
     T* m_ptr = nullptr;
 };
 

@@ -18,11 +18,14 @@ const uint64_t kMaxWritable = PageTree::max_pages() * kPageSize;
 
 uint32_t hash_name(std::string_view name) {
     uint32_t h = 2166136261u; // FNV-1a
-    for (char c : name) h = (h ^ static_cast<uint8_t>(c)) * 16777619u;
+    for (char c : name)
+        h = (h ^ static_cast<uint8_t>(c)) * 16777619u;
     return h;
 }
 
-uint64_t page_up(uint64_t v) { return (v + kPageSize - 1) / kPageSize; }
+uint64_t page_up(uint64_t v) {
+    return (v + kPageSize - 1) / kPageSize;
+}
 
 } // namespace
 
@@ -33,7 +36,9 @@ Tmpfs::Tmpfs(const Options& options)
       m_max_pages(options.max_pages ? options.max_pages : total_page_estimate() / 2),
       m_next_ino(options.first_ino) {}
 
-Tmpfs::~Tmpfs() { m_root = nullptr; }
+Tmpfs::~Tmpfs() {
+    m_root = nullptr;
+}
 
 Result<Own<Tmpfs>> Tmpfs::create(const Options& options) {
     Own<Tmpfs> fs(new (std::nothrow) Tmpfs(options));
@@ -93,10 +98,16 @@ TmpfsNode::~TmpfsNode() {
     tmpfs().m_node_count--;
 }
 
-Tmpfs& TmpfsNode::tmpfs() const { return static_cast<Tmpfs&>(fs()); }
+Tmpfs& TmpfsNode::tmpfs() const {
+    return static_cast<Tmpfs&>(fs());
+}
 
-void TmpfsNode::touch_modified() { m_mtime = m_ctime = current_time(); }
-void TmpfsNode::touch_changed() { m_ctime = current_time(); }
+void TmpfsNode::touch_modified() {
+    m_mtime = m_ctime = current_time();
+}
+void TmpfsNode::touch_changed() {
+    m_ctime = current_time();
+}
 
 Result<void> TmpfsNode::getattr(Attributes& out) {
     out.ino = m_ino;
@@ -106,10 +117,17 @@ Result<void> TmpfsNode::getattr(Attributes& out) {
     out.gid = m_gid;
     out.rdev = m_rdev;
     switch (type()) {
-    case kTypeRegular: out.size = m_size; break;
-    case kTypeDirectory: out.size = kBogoDirentSize * (2 + m_entry_count); break;
-    case kTypeSymlink: out.size = m_target_length; break;
-    default: out.size = 0;
+    case kTypeRegular:
+        out.size = m_size;
+        break;
+    case kTypeDirectory:
+        out.size = kBogoDirentSize * (2 + m_entry_count);
+        break;
+    case kTypeSymlink:
+        out.size = m_target_length;
+        break;
+    default:
+        out.size = 0;
     }
     out.blocks = m_present_pages * (kPageSize / 512);
     out.blksize = kPageSize;
@@ -165,10 +183,12 @@ TmpfsNode::Entry* TmpfsNode::find(std::string_view name) {
 Result<void> TmpfsNode::reserve(size_t count) {
     if (count <= m_entry_capacity) return {};
     size_t capacity = m_entry_capacity ? m_entry_capacity * 2 : 8;
-    while (capacity < count) capacity *= 2;
+    while (capacity < count)
+        capacity *= 2;
     auto* entries = static_cast<Entry*>(::operator new(capacity * sizeof(Entry), std::nothrow));
     if (!entries) return Errno::NOMEM;
-    if (m_entry_count) memcpy(static_cast<void*>(entries), m_entries, m_entry_count * sizeof(Entry));
+    if (m_entry_count)
+        memcpy(static_cast<void*>(entries), m_entries, m_entry_count * sizeof(Entry));
     ::operator delete(m_entries);
     m_entries = entries;
     m_entry_capacity = capacity;
@@ -339,8 +359,10 @@ Result<uint64_t> TmpfsNode::readdir(uint64_t cookie, DirSink& sink) {
     size_t lo = 0, hi = m_entry_count;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (m_entries[mid].cookie < cookie) lo = mid + 1;
-        else hi = mid;
+        if (m_entries[mid].cookie < cookie)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     for (size_t i = lo; i < m_entry_count; i++) {
         const Entry& e = m_entries[i];
@@ -390,8 +412,10 @@ Result<size_t> TmpfsNode::read(OpenFile&, uint64_t offset, IoBuffer& buffer) {
         size_t chunk = kPageSize - in_page;
         if (chunk > count - done) chunk = count - done;
         uintptr_t entry = m_pages.get(at / kPageSize);
-        Result<void> r = entry ? buffer.store(done, static_cast<const char*>(PageTree::page_of(entry)) + in_page, chunk)
-                               : buffer.store_zeros(done, chunk);
+        Result<void> r =
+            entry ? buffer.store(done, static_cast<const char*>(PageTree::page_of(entry)) + in_page,
+                                 chunk)
+                  : buffer.store_zeros(done, chunk);
         if (r.is_error()) {
             if (done) break;
             return r.error();

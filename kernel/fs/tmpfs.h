@@ -17,7 +17,7 @@ namespace wisp::fs {
 class Tmpfs;
 
 class TmpfsNode final : public Vnode {
-public:
+  public:
     TmpfsNode(Tmpfs& fs, uint32_t mode, uint64_t ino);
     ~TmpfsNode() override;
 
@@ -53,7 +53,7 @@ public:
     Result<size_t> write_bytes(uint64_t offset, const void* data, size_t length);
     uint64_t size() const { return m_size; }
 
-private:
+  private:
     friend class Tmpfs;
     struct Entry {
         uint64_t cookie;
@@ -99,10 +99,10 @@ private:
 };
 
 class Tmpfs final : public FileSystem {
-public:
+  public:
     struct Options {
-        uint64_t max_pages = 0;  // data pages this instance may use; 0 = half the machine
-        uint64_t first_ino = 2;  // inode numbers count up from here (the root takes it)
+        uint64_t max_pages = 0; // data pages this instance may use; 0 = half the machine
+        uint64_t first_ino = 2; // inode numbers count up from here (the root takes it)
         uint32_t root_mode = 01777;
         const char* name = "tmpfs";
     };
@@ -117,7 +117,7 @@ public:
     // A node not linked anywhere yet (copy-up builds it before naming it).
     Result<RefPtr<TmpfsNode>> make_node(const NewNode& node);
 
-private:
+  private:
     friend class TmpfsNode;
     explicit Tmpfs(const Options& options);
     bool charge_page() {

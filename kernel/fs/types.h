@@ -28,13 +28,20 @@ inline constexpr uint64_t kPageSize = 4096;
 // Largest file offset (MAX_LFS_FILESIZE on 64-bit Linux).
 inline constexpr uint64_t kMaxFileSize = 0x7fff'ffff'ffff'ffffull;
 
-inline constexpr bool is_directory(uint32_t mode) { return (mode & kTypeMask) == kTypeDirectory; }
-inline constexpr bool is_regular(uint32_t mode) { return (mode & kTypeMask) == kTypeRegular; }
-inline constexpr bool is_symlink(uint32_t mode) { return (mode & kTypeMask) == kTypeSymlink; }
+inline constexpr bool is_directory(uint32_t mode) {
+    return (mode & kTypeMask) == kTypeDirectory;
+}
+inline constexpr bool is_regular(uint32_t mode) {
+    return (mode & kTypeMask) == kTypeRegular;
+}
+inline constexpr bool is_symlink(uint32_t mode) {
+    return (mode & kTypeMask) == kTypeSymlink;
+}
 
 // Device numbers in Linux's new_encode_dev() form as st_dev/st_rdev carry them.
 inline constexpr uint64_t make_dev(uint32_t major, uint32_t minor) {
-    return (minor & 0xffu) | ((major & 0xfffu) << 8) | (static_cast<uint64_t>(minor & ~0xffu) << 12) |
+    return (minor & 0xffu) | ((major & 0xfffu) << 8) |
+           (static_cast<uint64_t>(minor & ~0xffu) << 12) |
            (static_cast<uint64_t>(major & ~0xfffu) << 32);
 }
 inline constexpr uint32_t dev_major(uint64_t dev) {
@@ -103,11 +110,11 @@ inline constexpr DirentType dirent_type_of_mode(uint32_t mode) {
 // Receives directory entries from Vnode::readdir. `next_cookie` is where to resume after this
 // entry. Returns false to stop before consuming the entry (the caller's buffer is full).
 class DirSink {
-public:
+  public:
     virtual bool emit(std::string_view name, uint64_t ino, DirentType type,
                       uint64_t next_cookie) = 0;
 
-protected:
+  protected:
     ~DirSink() = default;
 };
 

@@ -4,13 +4,18 @@
 #include <string.h>
 
 #include "fs/system.h"
+#include "lib/print.h"
 
 namespace wisp::fs {
 
 namespace {
 
-bool is_dot(std::string_view name) { return name.size() == 1 && name[0] == '.'; }
-bool is_dot_dot(std::string_view name) { return name.size() == 2 && name[0] == '.' && name[1] == '.'; }
+bool is_dot(std::string_view name) {
+    return name.size() == 1 && name[0] == '.';
+}
+bool is_dot_dot(std::string_view name) {
+    return name.size() == 2 && name[0] == '.' && name[1] == '.';
+}
 
 // Files whose data lives in the file system: writing them needs a writable mount. Devices,
 // fifos and sockets on a read-only mount can still be written.
@@ -23,11 +28,12 @@ bool stored_data(uint32_t type) {
 // One path walk: the components still to go, as a stack of texts (the path, then the targets of
 // the symlinks being followed), and where the walk is.
 class Walk {
-public:
+  public:
     Walk(Vfs& vfs, const FsContext& ctx) : m_vfs(vfs), m_ctx(ctx) {}
     ~Walk() {
         delete[] m_scratch;
-        for (int i = 0; i < m_owned_count; i++) delete[] m_owned[i];
+        for (int i = 0; i < m_owned_count; i++)
+            delete[] m_owned[i];
     }
     Walk(const Walk&) = delete;
     Walk& operator=(const Walk&) = delete;
@@ -54,7 +60,7 @@ public:
     // The walk ended by jumping to an object (a procfs magic link): current() is the result.
     bool jumped() const { return m_jumped; }
 
-private:
+  private:
     struct Frame {
         const char* position;
         const char* end;
@@ -62,7 +68,8 @@ private:
     };
 
     void skip_slashes(Frame& f) {
-        while (f.position < f.end && *f.position == '/') f.position++;
+        while (f.position < f.end && *f.position == '/')
+            f.position++;
     }
     bool more_after_top() const {
         for (int i = m_depth - 2; i >= 0; i--) {
@@ -111,7 +118,8 @@ Result<void> Walk::to_last() {
         }
         m_jumped = false;
         const char* begin = top.position;
-        while (top.position < top.end && *top.position != '/') top.position++;
+        while (top.position < top.end && *top.position != '/')
+            top.position++;
         std::string_view name(begin, static_cast<size_t>(top.position - begin));
         bool slash_follows = top.position < top.end;
         skip_slashes(top);
@@ -122,10 +130,14 @@ Result<void> Walk::to_last() {
             m_last = name;
             m_trailing_slash = slash_follows;
             m_wants_directory |= slash_follows;
-            if (is_dot(name)) m_kind = LastKind::Dot;
-            else if (is_dot_dot(name)) m_kind = LastKind::DotDot;
-            else if (name.size() > kNameMax) return Errno::NAMETOOLONG;
-            else m_kind = LastKind::Normal;
+            if (is_dot(name))
+                m_kind = LastKind::Dot;
+            else if (is_dot_dot(name))
+                m_kind = LastKind::DotDot;
+            else if (name.size() > kNameMax)
+                return Errno::NAMETOOLONG;
+            else
+                m_kind = LastKind::Normal;
             return {};
         }
         if (is_dot(name)) continue;
@@ -134,7 +146,7 @@ Result<void> Walk::to_last() {
             continue;
         }
         if (name.size() > kNameMax) return Errno::NAMETOOLONG;
-        RefPtr<Dentry> child = TRY(m_vfs.lookup_child(*m_current.dentry, name));
+        RefPtr<Dentry> child = TRY(m_vfs.lookup_child(m_current, name));
         if (child->vnode().is_symlink()) {
             TRY(follow(child->vnode()));
             continue;
@@ -176,6 +188,8 @@ Result<void> Walk::follow(Vnode& link) {
 // ---------------------------------------------------------------------------------------------
 
 Vfs::~Vfs() {
+    for (Fifo& f : m_fifos)
+        f = {};
     for (size_t i = m_mount_count; i-- > 0;) {
         Mount& m = m_mounts[i];
         if (m.mountpoint) m.mountpoint->mount_count--;
@@ -202,6 +216,60 @@ Result<Mount*> Vfs::add_mount(Own<FileSystem> fs, unsigned flags, const char* so
     return &m;
 }
 
+Result<void> Vfs::add_automount(const Automount& automount) {
+    if (m_automount_count == kMaxAutomounts) return Errno::NOMEM;
+    m_automounts[m_automount_count++] = automount;
+    m_automounts_pending++;
+    return {};
+}
+
+void Vfs::trigger_automounts(const Path& dir, std::string_view name) {
+    for (size_t i = 0; i < m_automount_count; i++) {
+        Automount& a = m_automounts[i];
+        if (a.done || strcmp(a.parent_path, dir.mount->path) != 0) continue;
+        if (!name.empty() && name != a.name) continue;
+        a.done = true;
+        m_automounts_pending--;
+        std::string_view child_name(a.name);
+        RefPtr<Dentry> child;
+        if (Dentry* cached = dir.dentry->find_child(child_name)) {
+            child = cached;
+        } else {
+            RefPtr<Vnode> vnode;
+            auto found = dir.vnode().lookup(child_name);
+            if (!found.is_error()) {
+                vnode = found.release_value();
+            } else {
+                NewNode node;
+                node.mode = kTypeDirectory | a.mode;
+                auto made = dir.vnode().create(child_name, node);
+                if (made.is_error()) continue;
+                vnode = made.release_value();
+            }
+            child = Dentry::create(dir.dentry.ptr(), child_name, vnode);
+        }
+        if (!child || !child->vnode().is_directory()) continue;
+        if (a.only_if_empty) {
+            class Probe final : public DirSink {
+              public:
+                bool emit(std::string_view, uint64_t, DirentType, uint64_t) override {
+                    found = true;
+                    return false;
+                }
+                bool found = false;
+            } probe;
+            if (child->vnode().readdir(0, probe).is_error() || probe.found) continue;
+        }
+        auto fs = a.make();
+        if (fs.is_error()) continue;
+        auto m = mount(fs.release_value(), {dir.mount, child}, a.flags, a.source);
+        if (m.is_error()) continue;
+        const char* parent = dir.mount->path;
+        format(m.value()->path, sizeof(m.value()->path), "%s%s%s", parent,
+               parent[0] == '/' && parent[1] == '\0' ? "" : "/", a.name);
+    }
+}
+
 Result<Mount*> Vfs::mount_root(Own<FileSystem> fs, unsigned flags, const char* source) {
     VERIFY(m_mount_count == 0);
     return add_mount(static_cast<Own<FileSystem>&&>(fs), flags, source);
@@ -222,7 +290,7 @@ Path Vfs::root_path() const {
 }
 
 void Vfs::follow_mounts(Path& path) const {
-    while (path.dentry->mount_count > 0) {
+    while (path.mount && path.dentry->mount_count > 0) {
         const Mount* found = nullptr;
         for (size_t i = m_mount_count; i-- > 0;) {
             const Mount& m = m_mounts[i];
@@ -238,6 +306,7 @@ void Vfs::follow_mounts(Path& path) const {
 }
 
 void Vfs::go_up(const FsContext& ctx, Path& path) const {
+    if (!path.mount) return; // an anonymous file (reached by a magic link)
     for (;;) {
         if (path == ctx.root) return;
         if (path.dentry == path.mount->root) {
@@ -253,7 +322,10 @@ void Vfs::go_up(const FsContext& ctx, Path& path) const {
     follow_mounts(path);
 }
 
-Result<RefPtr<Dentry>> Vfs::lookup_child(Dentry& dir, std::string_view name) {
+Result<RefPtr<Dentry>> Vfs::lookup_child(const Path& at, std::string_view name) {
+    if (m_automounts_pending && at.mount && at.dentry == at.mount->root)
+        trigger_automounts(at, name);
+    Dentry& dir = *at.dentry;
     if (Dentry* cached = dir.find_child(name)) return RefPtr<Dentry>(cached);
     if (!dir.vnode().is_directory()) return Errno::NOTDIR;
     if (dir.is_deleted()) return Errno::NOENT;
@@ -277,10 +349,13 @@ Result<Path> Vfs::resolve(const FsContext& ctx, const Path& base, std::string_vi
         Path result = walk.current();
         switch (walk.kind()) {
         case LastKind::Root:
-        case LastKind::Dot: break;
-        case LastKind::DotDot: go_up(ctx, result); break;
+        case LastKind::Dot:
+            break;
+        case LastKind::DotDot:
+            go_up(ctx, result);
+            break;
         case LastKind::Normal: {
-            RefPtr<Dentry> child = TRY(lookup_child(*result.dentry, walk.last()));
+            RefPtr<Dentry> child = TRY(lookup_child(result, walk.last()));
             if (child->vnode().is_symlink() && ((flags & kFollow) || walk.wants_directory())) {
                 TRY(walk.follow(child->vnode()));
                 continue;
@@ -312,6 +387,36 @@ Result<ParentAndName> Vfs::resolve_parent(const FsContext& ctx, const Path& base
 
 // ---- open ------------------------------------------------------------------------------------
 
+Result<void> Vfs::register_device(uint64_t rdev, FileOps& device) {
+    if (m_device_count == kMaxDevices) return Errno::NOMEM;
+    m_devices[m_device_count++] = {rdev, &device};
+    return {};
+}
+
+Result<RefPtr<OpenFile>> Vfs::open_fifo(const Path& path, int flags) {
+    Fifo* slot = nullptr;
+    for (Fifo& f : m_fifos) {
+        if (f.node && f.pipe->readers() == 0 && f.pipe->writers() == 0 && f.pipe->ref_count() == 1)
+            f = {}; // no end open any more
+        if (f.node == path.dentry->vnode_ref()) slot = &f;
+    }
+    if (!slot) {
+        for (Fifo& f : m_fifos)
+            if (!f.node) {
+                slot = &f;
+                break;
+            }
+        if (!slot) return Errno::NFILE;
+        RefPtr<Pipe> pipe(new (std::nothrow) Pipe(m_anon));
+        if (!pipe) return Errno::NOMEM;
+        pipe->set_fifo(true);
+        *slot = {path.dentry->vnode_ref(), pipe};
+    }
+    RefPtr<Pipe> pipe = slot->pipe;
+    return OpenFile::create(path.mount, path.dentry, path.dentry->vnode_ref(), flags, pipe.ptr(),
+                            RefPtr<Vnode>(pipe.ptr()));
+}
+
 Result<RefPtr<OpenFile>> Vfs::open_existing(const Path& path, int flags) {
     Vnode& vnode = path.vnode();
     int access = flags & kOpenAccessMask;
@@ -319,11 +424,24 @@ Result<RefPtr<OpenFile>> Vfs::open_existing(const Path& path, int flags) {
     if (vnode.is_directory() && write) return Errno::ISDIR;
     if (write && stored_data(vnode.type()) && path.mount && path.mount->read_only())
         return Errno::ROFS;
-    int kept = (flags & ~(kOpenCreate | kOpenExclusive | kOpenNoCtty | kOpenTruncate |
-                          kOpenCloexec)) |
-               kOpenLargeFile;
-    RefPtr<OpenFile> file = TRY(OpenFile::create(path.mount, path.dentry, path.dentry->vnode_ref(),
-                                                 kept));
+    int kept =
+        (flags & ~(kOpenCreate | kOpenExclusive | kOpenNoCtty | kOpenTruncate | kOpenCloexec)) |
+        kOpenLargeFile;
+    if (vnode.type() == kTypeChar || vnode.type() == kTypeBlock) {
+        if (path.mount && (path.mount->flags & Mount::kNoDev)) return Errno::ACCES;
+        Attributes a;
+        TRY(vnode.getattr(a));
+        FileOps* device = nullptr;
+        for (size_t i = 0; i < m_device_count && vnode.type() == kTypeChar; i++)
+            if (m_devices[i].rdev == a.rdev) device = m_devices[i].ops;
+        if (!device) return Errno::NXIO;
+        return OpenFile::create(path.mount, path.dentry, path.dentry->vnode_ref(), kept, device);
+    }
+    // A fifo node of a file system reaches its pipe; anonymous files open as themselves.
+    if (vnode.type() == kTypeFifo && !vnode.is_pipe() && path.mount) return open_fifo(path, kept);
+    if (vnode.type() == kTypeSocket) return Errno::NXIO;
+    RefPtr<OpenFile> file =
+        TRY(OpenFile::create(path.mount, path.dentry, path.dentry->vnode_ref(), kept));
     if ((flags & kOpenTruncate) && vnode.is_regular()) {
         AttributeChange change;
         Timestamp now = current_time();
@@ -338,15 +456,15 @@ Result<RefPtr<OpenFile>> Vfs::open(const FsContext& ctx, const Path& base, std::
                                    int flags, uint32_t mode) {
     if (flags & kOpenPath) {
         flags &= kOpenPath | kOpenDirectory | kOpenNoFollow;
-        unsigned walk_flags = (flags & kOpenNoFollow ? 0 : kFollow) |
-                              (flags & kOpenDirectory ? kDirectory : 0);
+        unsigned walk_flags =
+            (flags & kOpenNoFollow ? 0 : kFollow) | (flags & kOpenDirectory ? kDirectory : 0);
         Path p = TRY(resolve(ctx, base, path, walk_flags));
         return OpenFile::create(p.mount, p.dentry, p.dentry->vnode_ref(), flags);
     }
     if ((flags & kOpenTmpfile) == kOpenTmpfile) return Errno::OPNOTSUPP; // FIXME: O_TMPFILE
     if (!(flags & kOpenCreate)) {
-        unsigned walk_flags = (flags & kOpenNoFollow ? 0 : kFollow) |
-                              (flags & kOpenDirectory ? kDirectory : 0);
+        unsigned walk_flags =
+            (flags & kOpenNoFollow ? 0 : kFollow) | (flags & kOpenDirectory ? kDirectory : 0);
         Path p = TRY(resolve(ctx, base, path, walk_flags));
         if (p.vnode().is_symlink()) return Errno::LOOP; // O_NOFOLLOW on a symlink
         return open_existing(p, flags);
@@ -365,7 +483,7 @@ Result<RefPtr<OpenFile>> Vfs::open(const FsContext& ctx, const Path& base, std::
         }
         if (walk.kind() != LastKind::Normal || walk.trailing_slash()) return Errno::ISDIR;
         Path& dir = walk.current();
-        auto child = lookup_child(*dir.dentry, walk.last());
+        auto child = lookup_child(dir, walk.last());
         if (child.is_error()) {
             if (child.error().code != Errno::NOENT) return child.error();
             if (dir.mount->read_only()) return Errno::ROFS;
@@ -402,7 +520,7 @@ Result<ParentAndName> Vfs::prepare_create(const FsContext& ctx, const Path& base
                                           std::string_view path, bool directory) {
     ParentAndName pn = TRY(resolve_parent(ctx, base, path));
     if (pn.kind != LastKind::Normal) return Errno::EXIST;
-    auto existing = lookup_child(*pn.parent.dentry, pn.name);
+    auto existing = lookup_child(pn.parent, pn.name);
     if (!existing.is_error()) return Errno::EXIST;
     if (existing.error().code != Errno::NOENT) return existing.error();
     if (pn.trailing_slash && !directory) return Errno::NOENT;
@@ -447,8 +565,8 @@ Result<void> Vfs::symlink(const FsContext& ctx, std::string_view target, const P
 }
 
 Result<void> Vfs::link(const FsContext& ctx, const Path& old_base, std::string_view old_path,
-                       const Path& new_base, std::string_view new_path, bool follow) {
-    Path old = TRY(resolve(ctx, old_base, old_path, follow ? kFollow : 0));
+                       const Path& new_base, std::string_view new_path, unsigned old_flags) {
+    Path old = TRY(resolve(ctx, old_base, old_path, old_flags));
     ParentAndName pn = TRY(prepare_create(ctx, new_base, new_path, false));
     if (old.mount != pn.parent.mount) return Errno::XDEV;
     if (old.vnode().is_directory()) return Errno::PERM;
@@ -460,7 +578,7 @@ Result<void> Vfs::unlink(const FsContext& ctx, const Path& base, std::string_vie
     ParentAndName pn = TRY(resolve_parent(ctx, base, path));
     if (pn.kind != LastKind::Normal) return Errno::ISDIR;
     if (pn.parent.mount->read_only()) return Errno::ROFS;
-    auto child = lookup_child(*pn.parent.dentry, pn.name);
+    auto child = lookup_child(pn.parent, pn.name);
     if (child.is_error()) return child.error();
     Dentry& victim = *child.value();
     if (pn.trailing_slash) return victim.vnode().is_directory() ? Errno::ISDIR : Errno::NOTDIR;
@@ -474,13 +592,17 @@ Result<void> Vfs::unlink(const FsContext& ctx, const Path& base, std::string_vie
 Result<void> Vfs::rmdir(const FsContext& ctx, const Path& base, std::string_view path) {
     ParentAndName pn = TRY(resolve_parent(ctx, base, path));
     switch (pn.kind) {
-    case LastKind::Dot: return Errno::INVAL;
-    case LastKind::DotDot: return Errno::NOTEMPTY;
-    case LastKind::Root: return Errno::BUSY;
-    case LastKind::Normal: break;
+    case LastKind::Dot:
+        return Errno::INVAL;
+    case LastKind::DotDot:
+        return Errno::NOTEMPTY;
+    case LastKind::Root:
+        return Errno::BUSY;
+    case LastKind::Normal:
+        break;
     }
     if (pn.parent.mount->read_only()) return Errno::ROFS;
-    auto child = lookup_child(*pn.parent.dentry, pn.name);
+    auto child = lookup_child(pn.parent, pn.name);
     if (child.is_error()) return child.error();
     Dentry& victim = *child.value();
     if (!victim.vnode().is_directory()) return Errno::NOTDIR;
@@ -502,13 +624,15 @@ Result<void> Vfs::rename(const FsContext& ctx, const Path& old_base, std::string
     if (from.kind != LastKind::Normal) return Errno::BUSY;
     if (to.kind != LastKind::Normal) return (flags & kRenameNoReplace) ? Errno::EXIST : Errno::BUSY;
     if (from.parent.mount->read_only()) return Errno::ROFS;
-    auto old_child = lookup_child(*from.parent.dentry, from.name);
+    auto old_child = lookup_child(from.parent, from.name);
     if (old_child.is_error()) return old_child.error();
     RefPtr<Dentry> moved = old_child.release_value();
     RefPtr<Dentry> replaced;
-    auto new_child = lookup_child(*to.parent.dentry, to.name);
-    if (!new_child.is_error()) replaced = new_child.release_value();
-    else if (new_child.error().code != Errno::NOENT) return new_child.error();
+    auto new_child = lookup_child(to.parent, to.name);
+    if (!new_child.is_error())
+        replaced = new_child.release_value();
+    else if (new_child.error().code != Errno::NOENT)
+        return new_child.error();
 
     if ((flags & kRenameNoReplace) && replaced) return Errno::EXIST;
     bool exchange = flags & kRenameExchange;
@@ -560,7 +684,9 @@ Result<void> Vfs::stat(Vnode& vnode, Attributes& out) {
     return {};
 }
 
-Result<void> Vfs::stat(const Path& path, Attributes& out) { return stat(path.vnode(), out); }
+Result<void> Vfs::stat(const Path& path, Attributes& out) {
+    return stat(path.vnode(), out);
+}
 
 Result<void> Vfs::setattr(Mount* mount, Vnode& vnode, const AttributeChange& change) {
     if (mount && mount->read_only()) return Errno::ROFS;
@@ -620,6 +746,10 @@ Result<std::string_view> Vfs::path_of(const FsContext& ctx, const Path& path, ch
         return Errno::NAMETOOLONG;
     Path at = path;
     bool named = false;
+    if (!at.mount) { // anonymous files are named like "pipe:[4321]"
+        if (!prepend(at.dentry->name())) return Errno::NAMETOOLONG;
+        return std::string_view(p, static_cast<size_t>(end - p));
+    }
     for (;;) {
         if (at == ctx.root) break;
         if (at.dentry == at.mount->root) {
@@ -648,7 +778,7 @@ constexpr uint64_t kFirstCookiePosition = 2;
 constexpr uint64_t kEndPosition = 0x7fff'ffff'ffff'ffffull;
 
 class ShiftingSink final : public DirSink {
-public:
+  public:
     explicit ShiftingSink(DirSink& inner) : m_inner(inner) {}
     bool emit(std::string_view name, uint64_t ino, DirentType type, uint64_t next) override {
         uint64_t position =
@@ -656,7 +786,7 @@ public:
         return m_inner.emit(name, ino, type, position);
     }
 
-private:
+  private:
     DirSink& m_inner;
 };
 
@@ -665,8 +795,11 @@ private:
 Result<void> Vfs::readdir(OpenFile& file, DirSink& sink) {
     Vnode& dir = file.vnode();
     if (!dir.is_directory()) return Errno::NOTDIR;
+    if (m_automounts_pending && file.mount() && file.dentry() == file.mount()->root.ptr())
+        trigger_automounts({file.mount(), file.dentry_ref()}, {});
+    // A removed directory lists nothing: ENOENT (Linux iterate_dir() on a dead directory).
+    if (file.dentry() && file.dentry()->is_deleted()) return Errno::NOENT;
     if (file.offset == kEndPosition) return {};
-    if (file.dentry() && file.dentry()->is_deleted()) return {};
     if (file.offset == 0) {
         Attributes a;
         TRY(stat(dir, a));

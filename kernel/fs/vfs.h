@@ -17,6 +17,7 @@
 
 #include "fs/dentry.h"
 #include "fs/open_file.h"
+#include "fs/pipe.h"
 #include "fs/ref.h"
 #include "fs/vnode.h"
 #include "lib/result.h"
@@ -33,6 +34,7 @@ struct Mount {
     unsigned flags = 0;
     uint32_t id = 0;
     const char* source = ""; // the "device" column of /proc/mounts
+    char path[64] = "/";     // where it was mounted (for automounts below it)
     bool read_only() const { return (flags & kReadOnly) || fs->read_only(); }
 };
 
@@ -54,9 +56,9 @@ struct FsContext {
 };
 
 // Path walk flags.
-inline constexpr unsigned kFollow = 1;       // follow a final symlink
-inline constexpr unsigned kDirectory = 2;    // the result must be a directory
-inline constexpr unsigned kEmptyPath = 4;    // "" names `base` itself (AT_EMPTY_PATH)
+inline constexpr unsigned kFollow = 1;    // follow a final symlink
+inline constexpr unsigned kDirectory = 2; // the result must be a directory
+inline constexpr unsigned kEmptyPath = 4; // "" names `base` itself (AT_EMPTY_PATH)
 
 // How a path ends, for the operations that create or remove its last name.
 enum class LastKind : uint8_t { Normal, Dot, DotDot, Root };
@@ -69,7 +71,7 @@ struct ParentAndName {
 };
 
 class Vfs {
-public:
+  public:
     static constexpr size_t kMaxMounts = 32;
 
     Vfs() = default;
@@ -85,6 +87,30 @@ public:
     size_t mount_count() const { return m_mount_count; }
     Mount& mount_at(size_t index) { return m_mounts[index]; }
 
+    // Character devices: opening a character special file, of any file system, reaches the
+    // device registered for its number (ENXIO when none). Devices live as long as the VFS.
+    Result<void> register_device(uint64_t rdev, FileOps& device);
+    // The file system of anonymous files (pipes).
+    AnonFs& anon() { return m_anon; }
+
+    // A file system mounted on first use: when a walk looks up `name` in the root directory of
+    // the mount at `parent_path` (or that directory is listed), the directory `name` is made if
+    // missing and make() mounted on it. Boot then pays nothing for /proc, /dev, /tmp... that an
+    // application never touches.
+    struct Automount {
+        const char* parent_path = "/";
+        const char* name = "";
+        Result<Own<FileSystem>> (*make)() = nullptr;
+        unsigned flags = 0;
+        const char* source = "";
+        uint32_t mode = 0755; // of the directory, when it has to be made
+        // Mount only over an empty (or missing) directory: files the image put there (a /tmp
+        // with content) stay visible, in the root's own writable layer.
+        bool only_if_empty = false;
+        bool done = false;
+    };
+    Result<void> add_automount(const Automount& automount);
+
     // ---- path walks ----
     // `base` is where a relative path starts (the working directory or a dirfd's directory).
     Result<Path> resolve(const FsContext& ctx, const Path& base, std::string_view path,
@@ -96,14 +122,15 @@ public:
     // ---- name operations ----
     Result<RefPtr<OpenFile>> open(const FsContext& ctx, const Path& base, std::string_view path,
                                   int flags, uint32_t mode);
-    Result<void> mknod(const FsContext& ctx, const Path& base, std::string_view path,
-                       uint32_t mode, uint64_t rdev);
+    Result<void> mknod(const FsContext& ctx, const Path& base, std::string_view path, uint32_t mode,
+                       uint64_t rdev);
     Result<void> mkdir(const FsContext& ctx, const Path& base, std::string_view path,
                        uint32_t mode);
     Result<void> symlink(const FsContext& ctx, std::string_view target, const Path& base,
                          std::string_view path);
+    // `old_flags`: kFollow (AT_SYMLINK_FOLLOW), kEmptyPath (AT_EMPTY_PATH).
     Result<void> link(const FsContext& ctx, const Path& old_base, std::string_view old_path,
-                      const Path& new_base, std::string_view new_path, bool follow);
+                      const Path& new_base, std::string_view new_path, unsigned old_flags);
     Result<void> unlink(const FsContext& ctx, const Path& base, std::string_view path);
     Result<void> rmdir(const FsContext& ctx, const Path& base, std::string_view path);
     Result<void> rename(const FsContext& ctx, const Path& old_base, std::string_view old_path,
@@ -128,15 +155,39 @@ public:
     // A directory to start relative walks from (chdir, fchdir): ENOTDIR otherwise.
     Result<void> check_directory(const Path& path);
 
-private:
+  private:
     friend class Walk;
     Result<Mount*> add_mount(Own<FileSystem> fs, unsigned flags, const char* source);
     void follow_mounts(Path& path) const;
     void go_up(const FsContext& ctx, Path& path) const;
-    Result<RefPtr<Dentry>> lookup_child(Dentry& dir, std::string_view name);
+    Result<RefPtr<Dentry>> lookup_child(const Path& dir, std::string_view name);
+    // Mounts the pending automounts below `dir` (a mount root): `name`, or all when empty.
+    void trigger_automounts(const Path& dir, std::string_view name);
     Result<RefPtr<OpenFile>> open_existing(const Path& path, int flags);
     Result<ParentAndName> prepare_create(const FsContext& ctx, const Path& base,
                                          std::string_view path, bool directory);
+
+    Result<RefPtr<OpenFile>> open_fifo(const Path& path, int flags);
+
+    struct Device {
+        uint64_t rdev;
+        FileOps* ops;
+    };
+    static constexpr size_t kMaxDevices = 16;
+    Device m_devices[kMaxDevices] = {};
+    size_t m_device_count = 0;
+    // The pipe of each fifo that has been opened (dropped when no end is open any more).
+    struct Fifo {
+        RefPtr<Vnode> node;
+        RefPtr<Pipe> pipe;
+    };
+    static constexpr size_t kMaxFifos = 32;
+    Fifo m_fifos[kMaxFifos];
+    AnonFs m_anon;
+    static constexpr size_t kMaxAutomounts = 8;
+    Automount m_automounts[kMaxAutomounts];
+    size_t m_automount_count = 0;
+    size_t m_automounts_pending = 0;
 
     Mount m_mounts[kMaxMounts];
     size_t m_mount_count = 0;

@@ -29,9 +29,9 @@ struct Mount;
 // What creating a directory entry makes: a type and permission bits, plus the symlink target or
 // device number where the type needs one.
 struct NewNode {
-    uint32_t mode = 0;             // type bits | permissions (already masked by the umask)
-    std::string_view link_target;  // symlinks
-    uint64_t rdev = 0;             // character and block devices
+    uint32_t mode = 0;            // type bits | permissions (already masked by the umask)
+    std::string_view link_target; // symlinks
+    uint64_t rdev = 0;            // character and block devices
     uint32_t uid = 0, gid = 0;
 };
 
@@ -48,7 +48,7 @@ struct LinkTarget {
 // What an open file does: the data operations. A vnode answers them for its own data; for a
 // device special file or a fifo, the VFS points the open file at a device or pipe instead.
 class FileOps {
-public:
+  public:
     // Called when an open file description for this object is created and destroyed.
     virtual Result<void> open(OpenFile&) { return {}; }
     virtual void release(OpenFile&) {}
@@ -66,13 +66,15 @@ public:
     // lseek on a device that has no position succeeds and leaves 0 (/dev/null, /dev/zero).
     virtual bool seeks_to_zero() const { return false; }
     virtual bool is_terminal() const { return false; }
+    // A pipe (fs/pipe.h): opening a fifo node reaches a pipe; a pipe is its own.
+    virtual bool is_pipe() const { return false; }
 
-protected:
+  protected:
     ~FileOps() = default;
 };
 
 class Vnode : public RefCounted<Vnode>, public FileOps {
-public:
+  public:
     virtual ~Vnode() = default;
 
     FileSystem& fs() const { return *m_fs; }
@@ -120,16 +122,16 @@ public:
     // as the file system exists — image pages — or null. Lets a copy-up share instead of copy.
     virtual const void* direct_page(uint64_t) { return nullptr; }
 
-protected:
+  protected:
     Vnode(FileSystem& fs, uint32_t type) : m_fs(&fs), m_type(type & kTypeMask) {}
 
-private:
+  private:
     FileSystem* m_fs;
     uint32_t m_type;
 };
 
 class FileSystem {
-public:
+  public:
     virtual ~FileSystem() = default;
     virtual const char* type_name() const = 0; // for /proc/mounts: "tmpfs", "erofs", ...
     virtual Result<RefPtr<Vnode>> root() = 0;
@@ -138,10 +140,10 @@ public:
     uint64_t dev() const { return m_dev; } // st_dev of every file (an anonymous 0:N device)
     void set_dev(uint64_t dev) { m_dev = dev; }
 
-protected:
+  protected:
     explicit FileSystem(bool read_only) : m_read_only(read_only) {}
 
-private:
+  private:
     bool m_read_only;
     uint64_t m_dev = 0;
 };

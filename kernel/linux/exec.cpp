@@ -136,6 +136,14 @@ ExecFailure exec_program(const ImageLocation& loc, std::span<const std::string_v
                              : sizeof(process().exe_path) - 1;
     memcpy(process().exe_path, argv[0].data(), path_length);
     process().exe_path[path_length] = '\0';
+    // For /proc/self/cmdline, environ and comm (the file name, at most 15 bytes, as Linux).
+    process().arg_start = stack->arg_start;
+    process().arg_end = stack->arg_end;
+    process().env_start = stack->env_start;
+    process().env_end = stack->env_end;
+    std::string_view file_name = argv[0];
+    if (size_t slash = file_name.rfind('/'); slash != file_name.npos) file_name.remove_prefix(slash + 1);
+    memcpy(process().comm, file_name.data(), file_name.size() < 15 ? file_name.size() : 15);
     timeline::mark(timeline::Milestone::App);
     platform::enter_user(aux.entry, stack->rsp);
 }

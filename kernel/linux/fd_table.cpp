@@ -3,12 +3,15 @@
 
 namespace wisp::linux {
 
-FdTable::~FdTable() { delete[] m_slots; }
+FdTable::~FdTable() {
+    delete[] m_slots;
+}
 
 Result<void> FdTable::grow_to(int needed) {
     if (needed <= m_capacity) return {};
     int capacity = m_capacity ? m_capacity : 64;
-    while (capacity < needed) capacity *= 2;
+    while (capacity < needed)
+        capacity *= 2;
     if (capacity > kLimit) capacity = kLimit;
     Slot* slots = new (std::nothrow) Slot[capacity];
     if (!slots) return Errno::NOMEM;
@@ -25,7 +28,8 @@ Result<void> FdTable::grow_to(int needed) {
 Result<int> FdTable::allocate(fs::RefPtr<fs::OpenFile> file, bool cloexec, int min_fd) {
     if (min_fd < 0 || min_fd >= kLimit) return Errno::INVAL;
     int fd = min_fd > m_lowest_free ? min_fd : m_lowest_free;
-    while (fd < m_capacity && m_slots[fd].file) fd++;
+    while (fd < m_capacity && m_slots[fd].file)
+        fd++;
     if (fd >= kLimit) return Errno::MFILE;
     TRY(grow_to(fd + 1));
     m_slots[fd].file = static_cast<fs::RefPtr<fs::OpenFile>&&>(file);
@@ -33,7 +37,8 @@ Result<int> FdTable::allocate(fs::RefPtr<fs::OpenFile> file, bool cloexec, int m
     m_open++;
     if (fd == m_lowest_free) {
         m_lowest_free++;
-        while (m_lowest_free < m_capacity && m_slots[m_lowest_free].file) m_lowest_free++;
+        while (m_lowest_free < m_capacity && m_slots[m_lowest_free].file)
+            m_lowest_free++;
     }
     return fd;
 }
@@ -46,7 +51,8 @@ Result<void> FdTable::install(int fd, fs::RefPtr<fs::OpenFile> file, bool cloexe
     m_slots[fd].cloexec = cloexec;
     if (!old) m_open++;
     if (fd == m_lowest_free) {
-        while (m_lowest_free < m_capacity && m_slots[m_lowest_free].file) m_lowest_free++;
+        while (m_lowest_free < m_capacity && m_slots[m_lowest_free].file)
+            m_lowest_free++;
     }
     return {}; // `old` closes here, after the slot is consistent again
 }
@@ -63,8 +69,10 @@ Result<void> FdTable::close(int fd) {
 void FdTable::close_range(unsigned first, unsigned last, bool cloexec_only) {
     for (unsigned fd = first; fd <= last && fd < static_cast<unsigned>(m_capacity); fd++) {
         if (!m_slots[fd].file) continue;
-        if (cloexec_only) m_slots[fd].cloexec = true;
-        else (void)close(static_cast<int>(fd));
+        if (cloexec_only)
+            m_slots[fd].cloexec = true;
+        else
+            (void)close(static_cast<int>(fd));
     }
 }
 

@@ -14,7 +14,7 @@
 namespace wisp::linux {
 
 class FdTable {
-public:
+  public:
     static constexpr int kLimit = 1024; // RLIMIT_NOFILE (soft and what the table holds)
 
     FdTable() = default;
@@ -47,8 +47,10 @@ public:
     // The highest descriptor that may be open + 1 (for iterating).
     int end() const { return m_capacity; }
     int open_count() const { return m_open; }
+    // Whether allocate() would find a descriptor (open(2) fails with EMFILE before anything).
+    bool has_free() const { return m_lowest_free < kLimit; }
 
-private:
+  private:
     struct Slot {
         fs::RefPtr<fs::OpenFile> file;
         bool cloexec = false;

@@ -9,7 +9,7 @@ namespace {
 using wisp::linux::FdTable;
 
 class FdTableTest : public VfsTest {
-protected:
+  protected:
     RefPtr<OpenFile> file() {
         auto f = open("/f", kOpenReadWrite | kOpenCreate);
         EXPECT_FALSE(f.is_error());
@@ -41,7 +41,8 @@ TEST_F(FdTableTest, LowestFreeDescriptorFirst) {
 TEST_F(FdTableTest, LimitGivesEmfileAndInstallReplaces) {
     FdTable t;
     auto f = file();
-    for (int i = 0; i < FdTable::kLimit; i++) ASSERT_EQ(t.allocate(f, false).value(), i);
+    for (int i = 0; i < FdTable::kLimit; i++)
+        ASSERT_EQ(t.allocate(f, false).value(), i);
     EXPECT_EQ(error_of(t.allocate(f, false)), Errno::MFILE);
     EXPECT_EQ(error_of(t.install(FdTable::kLimit, f, false)), Errno::BADF);
     auto g = file();

@@ -13,7 +13,7 @@ namespace {
 namespace stdfs = std::filesystem;
 
 class OverlayTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         s_dir = erofs_test::make_temp_dir("overlay");
         stdfs::path tree = stdfs::path(s_dir) / "tree";
@@ -24,7 +24,8 @@ protected:
         write(tree / "etc/dir/sub/file", "deep");
         write(tree / "etc/dir/other", "other");
         s_big = std::string(3 * 4096 + 123, '\0');
-        for (size_t i = 0; i < s_big.size(); i++) s_big[i] = char('A' + i % 23);
+        for (size_t i = 0; i < s_big.size(); i++)
+            s_big[i] = char('A' + i % 23);
         write(tree / "bin/prog", s_big);
         stdfs::create_symlink("etc/passwd", tree / "lnk");
         std::string image = s_dir + "/image.erofs";
@@ -180,7 +181,7 @@ TEST_F(OverlayTest, RenameAndLink) {
     ASSERT_EQ(error_of(vfs.rename(ctx, ctx.cwd, "/etc/moved", ctx.cwd, "/bin/prog", 0)), kOk);
     EXPECT_EQ(read_file("/bin/prog"), "root:x:0:0\n");
     EXPECT_EQ(list("/bin"), (std::vector<std::string>{".", "..", "prog"}));
-    ASSERT_EQ(error_of(vfs.link(ctx, ctx.cwd, "/etc/dir/other", ctx.cwd, "/hard", false)), kOk);
+    ASSERT_EQ(error_of(vfs.link(ctx, ctx.cwd, "/etc/dir/other", ctx.cwd, "/hard", 0)), kOk);
     EXPECT_EQ(stat("/hard").nlink, 2u);
     ASSERT_EQ(write_at("/hard", 0, "O"), kOk);
     EXPECT_EQ(read_file("/etc/dir/other"), "Other");

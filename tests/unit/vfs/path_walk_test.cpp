@@ -14,7 +14,7 @@ TEST_F(PathWalk, ResolvesComponentsDotsAndRepeatedSlashes) {
     EXPECT_EQ(read_file("a/b/f"), "x");
     EXPECT_EQ(read_file("/a//b///f"), "x");
     EXPECT_EQ(read_file("./a/./b/../b/f"), "x");
-    EXPECT_EQ(read_file("/../../a/b/f"), "x"); // ".." at the root stays there
+    EXPECT_EQ(read_file("/../../a/b/f"), "x");    // ".." at the root stays there
     EXPECT_EQ(read_file("a/b/f/"), "<error 20>"); // trailing slash on a file: ENOTDIR
     EXPECT_EQ(read_file("a/b/f/."), "<error 20>");
     EXPECT_EQ(read_file("a/b/f/.."), "<error 20>");
@@ -114,7 +114,7 @@ TEST_F(PathWalk, MountsAreCrossedBothWays) {
     EXPECT_EQ(error_of(vfs.rename(ctx, cwd(), "mnt", cwd(), "other", 0)), Errno::BUSY);
     // Different mounts: EXDEV.
     EXPECT_EQ(error_of(vfs.rename(ctx, cwd(), "mnt/new", cwd(), "new", 0)), Errno::XDEV);
-    EXPECT_EQ(error_of(vfs.link(ctx, cwd(), "mnt/new", cwd(), "new", false)), Errno::XDEV);
+    EXPECT_EQ(error_of(vfs.link(ctx, cwd(), "mnt/new", cwd(), "new", 0)), Errno::XDEV);
 }
 
 TEST_F(PathWalk, ParentResolutionClassifiesTheLastComponent) {

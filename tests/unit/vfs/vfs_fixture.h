@@ -16,7 +16,9 @@ namespace vfs_test {
 using namespace wisp;
 using namespace wisp::fs;
 
-inline Errno error_of(const Result<void>& r) { return r.is_error() ? r.error().code : Errno(0); }
+inline Errno error_of(const Result<void>& r) {
+    return r.is_error() ? r.error().code : Errno(0);
+}
 template<typename T>
 Errno error_of(const Result<T>& r) {
     return r.is_error() ? r.error().code : Errno(0);
@@ -24,7 +26,7 @@ Errno error_of(const Result<T>& r) {
 constexpr Errno kOk = Errno(0);
 
 class CollectingSink final : public DirSink {
-public:
+  public:
     explicit CollectingSink(size_t limit = ~size_t(0)) : m_limit(limit) {}
     bool emit(std::string_view name, uint64_t, DirentType, uint64_t) override {
         if (names.size() >= m_limit) return false;
@@ -33,12 +35,12 @@ public:
     }
     std::vector<std::string> names;
 
-private:
+  private:
     size_t m_limit;
 };
 
 class VfsTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         m_pages_before = host_testing::pages_outstanding();
         Tmpfs::Options options;

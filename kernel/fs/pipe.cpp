@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+#include "fs/pipe.h"
+
+#include "fs/open_file.h"
+#include "fs/system.h"
+
+namespace wisp::fs {
+
+namespace {
+constexpr uint64_t kPipefsMagic = 0x50495045;
+}
+
+Result<void> AnonFs::statfs(FsStats& out) {
+    out = {};
+    out.type = kPipefsMagic;
+    out.block_size = kPageSize;
+    out.name_max = kNameMax;
+    return {};
+}
+
+Pipe::Pipe(AnonFs& fs) : Vnode(fs, kTypeFifo), m_ino(fs.next_ino()), m_time(current_time()) {}
+
+Pipe::~Pipe() {
+    for (void* page : m_pages)
+        free_page(page);
+}
+
+Result<void> Pipe::getattr(Attributes& out) {
+    out.ino = m_ino;
+    out.mode = kTypeFifo | 0600;
+    out.nlink = 1;
+    out.size = 0;
+    out.blksize = kPageSize;
+    out.atime = out.mtime = out.ctime = m_time;
+    return {};
+}
+
+Result<void> Pipe::open(OpenFile& file) {
+    bool read = file.can_read(), write = file.can_write();
+    if (m_fifo && !(read && write)) {
+        // fifo(7): an open for reading only waits for a writer, for writing only for a reader.
+        if (read && m_writers == 0 && !file.non_blocking()) return Errno::AGAIN;
+        if (write && m_readers == 0) return file.non_blocking() ? Errno::NXIO : Errno::AGAIN;
+    }
+    if (read) m_readers++;
+    if (write) m_writers++;
+    return {};
+}
+
+void Pipe::release(OpenFile& file) {
+    if (file.can_read()) m_readers--;
+    if (file.can_write()) m_writers--;
+}
+
+Result<size_t> Pipe::read(OpenFile&, uint64_t, IoBuffer& buffer) {
+    if (buffer.size() == 0) return 0;
+    if (m_size == 0) return m_writers == 0 ? Result<size_t>(0) : Result<size_t>(Errno::AGAIN);
+    size_t count = buffer.size() < m_size ? buffer.size() : m_size;
+    size_t done = 0;
+    while (done < count) {
+        size_t at = (m_head + done) % kCapacity;
+        size_t chunk = kPageSize - at % kPageSize;
+        if (chunk > count - done) chunk = count - done;
+        auto r =
+            buffer.store(done, static_cast<char*>(m_pages[at / kPageSize]) + at % kPageSize, chunk);
+        if (r.is_error()) {
+            if (done == 0) return r.error();
+            break;
+        }
+        done += chunk;
+    }
+    m_head = (m_head + done) % kCapacity;
+    m_size -= done;
+    if (m_size == 0) m_head = 0;
+    m_time = current_time();
+    return done;
+}
+
+Result<size_t> Pipe::write(OpenFile&, uint64_t, IoBuffer& buffer) {
+    size_t count = buffer.size();
+    if (count == 0) return 0;
+    if (m_readers == 0) return Errno::PIPE;
+    size_t space = kCapacity - m_size;
+    if (space == 0 || (count <= kAtomicWrite && count > space)) return Errno::AGAIN;
+    if (count > space) count = space;
+    size_t done = 0;
+    while (done < count) {
+        size_t at = (m_head + m_size + done) % kCapacity;
+        size_t page = at / kPageSize;
+        if (!m_pages[page] && !(m_pages[page] = allocate_page(false))) {
+            if (done == 0) return Errno::NOMEM;
+            break;
+        }
+        size_t chunk = kPageSize - at % kPageSize;
+        if (chunk > count - done) chunk = count - done;
+        auto r = buffer.load(static_cast<char*>(m_pages[page]) + at % kPageSize, done, chunk);
+        if (r.is_error()) {
+            if (done == 0) return r.error();
+            break;
+        }
+        done += chunk;
+    }
+    m_size += done;
+    m_time = current_time();
+    return done;
+}
+
+} // namespace wisp::fs

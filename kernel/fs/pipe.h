@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Pipes: a byte queue of up to 64 KiB (Linux's default pipe capacity) in pages taken as
+// needed, with counts of open read and write ends. pipe(2) makes one as an anonymous file;
+// opening a fifo gives its pipe.
+//
+// Nothing here blocks: where Linux would wait (reading an empty pipe with a writer, writing a
+// full one with a reader, opening one end of a fifo without the other), the operation fails
+// with AGAIN and the caller decides — EAGAIN for O_NONBLOCK, otherwise the Linux personality
+// reports the deadlock, since one thread cannot wait for itself.
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fs/vnode.h"
+
+namespace wisp::fs {
+
+// Anonymous files — pipes, the console streams — belong to this file system (Linux pipefs).
+class AnonFs final : public FileSystem {
+  public:
+    AnonFs() : FileSystem(false) { set_dev(make_dev(0, 12)); }
+    const char* type_name() const override { return "pipefs"; }
+    Result<RefPtr<Vnode>> root() override { return Errno::NOTDIR; }
+    Result<void> statfs(FsStats& out) override;
+    uint64_t next_ino() { return m_next_ino++; }
+
+  private:
+    uint64_t m_next_ino = 10000;
+};
+
+class Pipe final : public Vnode {
+  public:
+    static constexpr size_t kCapacity = 65536;
+    static constexpr size_t kAtomicWrite = 4096; // PIPE_BUF
+
+    explicit Pipe(AnonFs& fs);
+    ~Pipe() override;
+
+    Result<void> getattr(Attributes& out) override;
+    Result<void> setattr(const AttributeChange&) override { return {}; }
+    // Opening an end: counts it. A fifo opened for reading only (or writing only) without the
+    // other end open gives AGAIN (NXIO for a non-blocking writer), as Linux would block.
+    Result<void> open(OpenFile& file) override;
+    void release(OpenFile& file) override;
+    // 0 at end of file (empty, no writers); AGAIN when empty with a writer.
+    Result<size_t> read(OpenFile& file, uint64_t offset, IoBuffer& buffer) override;
+    // PIPE without readers; AGAIN when it does not fit (all of it, for up to PIPE_BUF bytes).
+    Result<size_t> write(OpenFile& file, uint64_t offset, IoBuffer& buffer) override;
+    bool is_stream() const override { return true; }
+    bool is_pipe() const override { return true; }
+
+    size_t available() const { return m_size; }
+    uint32_t readers() const { return m_readers; }
+    uint32_t writers() const { return m_writers; }
+    uint64_t ino() const { return m_ino; }
+    // Whether the next open is of an anonymous pipe (pipe(2), /proc/self/fd) or a fifo.
+    void set_fifo(bool fifo) { m_fifo = fifo; }
+
+  private:
+    static constexpr size_t kPages = kCapacity / kPageSize;
+    uint64_t m_ino;
+    void* m_pages[kPages] = {};
+    size_t m_head = 0; // position of the first byte in the ring
+    size_t m_size = 0;
+    uint32_t m_readers = 0, m_writers = 0;
+    bool m_fifo = false;
+    Timestamp m_time;
+};
+
+} // namespace wisp::fs
