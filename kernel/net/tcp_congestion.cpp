@@ -28,6 +28,7 @@ void CongestionControl::init(CongestionAlgorithm algorithm, uint32_t mss) {
 
 void CongestionControl::on_ack(uint32_t acked, uint32_t mss, uint64_t now_us, uint64_t rtt_us) {
     if (acked == 0) return;
+    if (m_cwnd >= kMaxCwnd) return;
     if (m_cwnd < m_ssthresh) {
         // Slow start with ABC, L = 2*SMSS (RFC 3465 §2.2).
         uint32_t inc = acked < 2 * mss ? acked : 2 * mss;

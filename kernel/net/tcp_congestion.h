@@ -17,6 +17,9 @@ uint64_t integer_cube_root(uint64_t x);
 
 class CongestionControl {
 public:
+    // Far above any window TCP can use (2^30, the largest scaled window), and safe from
+    // 32-bit overflow in the arithmetic below.
+    static constexpr uint32_t kMaxCwnd = 1u << 30;
     void init(CongestionAlgorithm algorithm, uint32_t mss);
     // `acked` newly acknowledged bytes outside recovery. `rtt_us` is the smoothed RTT (or 0).
     void on_ack(uint32_t acked, uint32_t mss, uint64_t now_us, uint64_t rtt_us);

@@ -98,6 +98,9 @@ void Tcp::apply_syn_options(TcpSocket& s, const TcpOptions& o, bool active) {
         s.m_snd_wscale = 0;
         s.m_rcv_wscale = 0;
     }
+    // Linux's TCP_MIN_MSS: a peer announcing a tiny MSS must not make us send a segment per
+    // byte (or underflow the option allowance below).
+    if (mss < 88) mss = 88;
     if (m_config.timestamps && o.has_timestamp) {
         s.m_ts_enabled = true;
         s.m_ts_recent = o.ts_value;
@@ -529,6 +532,12 @@ bool Tcp::process_ack(TcpSocket& s, const TcpHeader& h, const TcpOptions& option
 
 void Tcp::on_new_ack(TcpSocket& s, Seq ack, const TcpOptions& options, uint64_t now) {
     uint32_t acked = seq_distance(s.m_snd_una, ack);
+    // Grow cwnd only while it limits the sender (RFC 7661 spirit, Linux
+    // tcp_is_cwnd_limited): an application-limited flow must not inflate it without bound.
+    uint32_t flight = flight_size(s);
+    uint32_t cwnd_now = s.m_cc.cwnd();
+    bool cwnd_limited = s.m_cc.in_slow_start() ? 2 * uint64_t(flight) >= cwnd_now
+                                              : uint64_t(flight) + s.m_mss >= cwnd_now;
     // RTT sample: from the echoed timestamp (RFC 7323 §4) or the one timed segment, never
     // from a retransmission (Karn).
     if (s.m_ts_enabled && options.has_timestamp && options.ts_echo != 0) {
@@ -574,7 +583,7 @@ void Tcp::on_new_ack(TcpSocket& s, Seq ack, const TcpOptions& options, uint64_t 
         }
     } else {
         s.m_dupacks = 0;
-        s.m_cc.on_ack(acked, s.m_mss, now, s.m_srtt_us);
+        if (cwnd_limited) s.m_cc.on_ack(acked, s.m_mss, now, s.m_srtt_us);
     }
 
     // RFC 6298 §5.2-5.3: stop the timer when everything is acknowledged, else restart it.
