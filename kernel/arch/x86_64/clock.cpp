@@ -51,8 +51,12 @@ uint8_t cmos(uint8_t reg) {
 }
 
 uint64_t rtc_epoch_seconds() {
-    // Wait out an update in progress, then read; BCD unless status B says binary.
-    while (cmos(0x0a) & 0x80) {
+    // No RTC at all (QEMU microvm with rtc=off, Firecracker): the ports float to 0xff. Then the
+    // wall clock starts at the epoch rather than waiting forever for an update to finish.
+    if (cmos(0x0a) == 0xff && cmos(0x0b) == 0xff) return 0;
+    // Wait out an update in progress (it lasts under 2 ms), then read; BCD unless status B says
+    // binary.
+    for (int tries = 0; tries < 100000 && (cmos(0x0a) & 0x80); tries++) {
     }
     uint32_t sec = cmos(0x00), min = cmos(0x02), hour = cmos(0x04), day = cmos(0x07),
              mon = cmos(0x08), year = cmos(0x09);
@@ -61,6 +65,7 @@ uint64_t rtc_epoch_seconds() {
         sec = bcd(sec), min = bcd(min), hour = bcd(hour & 0x7f), day = bcd(day), mon = bcd(mon),
         year = bcd(year);
     }
+    if (mon < 1 || mon > 12 || day < 1 || day > 31) return 0;
     year += 2000;
     // Days from civil date (proleptic Gregorian), 1970-01-01 = 0.
     int y = static_cast<int>(year) - (mon <= 2);
