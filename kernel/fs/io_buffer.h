@@ -43,6 +43,30 @@ class IoBuffer {
     size_t m_size;
 };
 
+// The part [start, start + size) of another buffer (what a write still has to do after a short
+// one).
+class SubBuffer final : public IoBuffer {
+  public:
+    SubBuffer(IoBuffer& inner, size_t start, size_t size)
+        : IoBuffer(size), m_inner(inner), m_start(start) {}
+    Result<void> store(size_t at, const void* source, size_t length) override {
+        return m_inner.store(m_start + at, source, length);
+    }
+    Result<void> store_zeros(size_t at, size_t length) override {
+        return m_inner.store_zeros(m_start + at, length);
+    }
+    Result<void> load(void* destination, size_t at, size_t length) override {
+        return m_inner.load(destination, m_start + at, length);
+    }
+    Result<size_t> stream(size_t at, size_t length, ByteSink& sink) override {
+        return m_inner.stream(m_start + at, length, sink);
+    }
+
+  private:
+    IoBuffer& m_inner;
+    size_t m_start;
+};
+
 // An IoBuffer over kernel (or host test) memory.
 class MemoryBuffer final : public IoBuffer {
   public:

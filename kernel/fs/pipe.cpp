@@ -48,8 +48,8 @@ Result<void> Pipe::open(OpenFile& file) {
 }
 
 void Pipe::release(OpenFile& file) {
-    if (file.can_read()) m_readers--;
-    if (file.can_write()) m_writers--;
+    if (file.can_read() && --m_readers == 0) m_writable.wake_all();  // writers now get EPIPE
+    if (file.can_write() && --m_writers == 0) m_readable.wake_all(); // readers now see EOF
 }
 
 Result<size_t> Pipe::read(OpenFile&, uint64_t, IoBuffer& buffer) {
@@ -73,6 +73,7 @@ Result<size_t> Pipe::read(OpenFile&, uint64_t, IoBuffer& buffer) {
     m_size -= done;
     if (m_size == 0) m_head = 0;
     m_time = current_time();
+    m_writable.wake_all();
     return done;
 }
 
@@ -102,6 +103,7 @@ Result<size_t> Pipe::write(OpenFile&, uint64_t, IoBuffer& buffer) {
     }
     m_size += done;
     m_time = current_time();
+    m_readable.wake_all();
     return done;
 }
 

@@ -7,8 +7,8 @@
 //
 // Nothing here blocks: where Linux would wait (reading an empty pipe with a writer, writing a
 // full one with a reader, opening one end of a fifo without the other), the operation fails
-// with AGAIN and the caller decides — EAGAIN for O_NONBLOCK, otherwise the Linux personality
-// reports the deadlock, since one thread cannot wait for itself.
+// with AGAIN and the caller decides — EAGAIN for O_NONBLOCK, otherwise it waits on the pipe's
+// read or write queue (fs/wait_queue.h), which every change that could end the wait wakes.
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +49,8 @@ class Pipe final : public Vnode {
     Result<size_t> write(OpenFile& file, uint64_t offset, IoBuffer& buffer) override;
     bool is_stream() const override { return true; }
     bool is_pipe() const override { return true; }
+    WaitQueue* read_queue() override { return &m_readable; }
+    WaitQueue* write_queue() override { return &m_writable; }
 
     size_t available() const { return m_size; }
     uint32_t readers() const { return m_readers; }
@@ -66,6 +68,8 @@ class Pipe final : public Vnode {
     uint32_t m_readers = 0, m_writers = 0;
     bool m_fifo = false;
     Timestamp m_time;
+    WaitQueue m_readable; // readers waiting for data or the last writer to go
+    WaitQueue m_writable; // writers waiting for space or the last reader to go
 };
 
 } // namespace wisp::fs

@@ -17,6 +17,7 @@
 #include "fs/io_buffer.h"
 #include "fs/ref.h"
 #include "fs/types.h"
+#include "fs/wait_queue.h"
 #include "lib/result.h"
 
 namespace wisp::fs {
@@ -68,6 +69,10 @@ class FileOps {
     virtual bool is_terminal() const { return false; }
     // A pipe (fs/pipe.h): opening a fifo node reaches a pipe; a pipe is its own.
     virtual bool is_pipe() const { return false; }
+    // Where a read (or write) that would block waits: woken when that may have changed. Null
+    // for files that never block.
+    virtual WaitQueue* read_queue() { return nullptr; }
+    virtual WaitQueue* write_queue() { return nullptr; }
 
   protected:
     ~FileOps() = default;

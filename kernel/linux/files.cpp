@@ -9,6 +9,7 @@
 #include "linux/console.h"
 #include "linux/process.h"
 #include "linux/procfs.h"
+#include "sched/thread.h"
 
 namespace wisp::linux {
 
@@ -131,6 +132,20 @@ Result<fs::Path> start_for(int dirfd, std::string_view path) {
     if (!file) return Errno::BADF;
     if (!file->dentry()) return Errno::NOTDIR;
     return path_of_file(*file);
+}
+
+bool wait_on(fs::WaitQueue* queue, const char* what) {
+    if (!queue || sched::live_threads() <= 1) die_of_deadlock(what);
+    sched::Thread* self = sched::current();
+    fs::Waiter waiter;
+    waiter.context = self;
+    waiter.wake = [](fs::Waiter& w) { sched::wake(static_cast<sched::Thread*>(w.context)); };
+    queue->add(waiter);
+    self->linux.interruptible = true;
+    sched::block(0);
+    self->linux.interruptible = false;
+    if (waiter.queued) queue->remove(waiter);
+    return waiter.woken;
 }
 
 void die_of_deadlock(const char* what) {

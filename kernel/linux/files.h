@@ -69,4 +69,9 @@ Result<fs::RefPtr<fs::OpenFile>> file_for(int fd);
 // kills the process (SIGKILL semantics, status 137) — a hang helps nobody.
 [[noreturn]] void die_of_deadlock(const char* what);
 
+// Blocks the calling thread on `queue` until it is woken through it (true) or by a signal
+// (false: the call ends with EINTR). Without another thread, or without a queue, nothing could
+// wake it: die_of_deadlock(what).
+bool wait_on(fs::WaitQueue* queue, const char* what);
+
 } // namespace wisp::linux

@@ -27,23 +27,23 @@ Result<fs::RefPtr<OpenFile>> io_file(int fd) {
     return file;
 }
 
-// AGAIN means the call would block: EAGAIN for a non-blocking description; otherwise only
-// another thread could end the wait, and there is none.
-Result<size_t> settle(Result<size_t> r, OpenFile& file, const char* what) {
-    if (r.is_error() && r.error().code == Errno::AGAIN && !file.non_blocking())
-        die_of_deadlock(what);
-    return r;
-}
-
 // `position` < 0: at (and advancing) the file's offset; else pread/pwrite at `position`.
+// AGAIN from the file means the call would block: EAGAIN for a non-blocking description,
+// otherwise the thread waits on the file's queue and tries again.
 Result<long> read_at(OpenFile& file, fs::IoBuffer& buffer, int64_t position) {
     fs::FileOps& ops = file.ops();
     if (file.vnode().is_directory()) return Errno::ISDIR;
     bool stream = ops.is_stream();
     uint64_t offset = position >= 0 ? static_cast<uint64_t>(position) : stream ? 0 : file.offset;
-    size_t n = TRY(settle(file.read(offset, buffer), file, "read from an empty pipe"));
-    if (position < 0 && !stream) file.offset = offset + n;
-    return static_cast<long>(n);
+    for (;;) {
+        auto r = file.read(offset, buffer);
+        if (!r.is_error() || r.error().code != Errno::AGAIN || file.non_blocking()) {
+            size_t n = TRY(static_cast<Result<size_t>&&>(r));
+            if (position < 0 && !stream) file.offset = offset + n;
+            return static_cast<long>(n);
+        }
+        if (!wait_on(ops.read_queue(), "read from an empty pipe")) return Errno::INTR;
+    }
 }
 
 Result<long> write_at(OpenFile& file, fs::IoBuffer& buffer, int64_t position) {
@@ -56,18 +56,33 @@ Result<long> write_at(OpenFile& file, fs::IoBuffer& buffer, int64_t position) {
         TRY(file.vnode().getattr(a));
         offset = a.size;
     }
-    auto r = file.write(offset, buffer);
-    if (r.is_error() && r.error().code == Errno::PIPE) {
-        SignalInfo info;
-        info.signal = kSigPipe;
-        info.code = kSiUser;
-        info.pid = Process::kPid;
-        send_signal(info);
-        return Errno::PIPE;
+    // A blocking write to a pipe goes on until everything is written (pipe(7)).
+    size_t done = 0;
+    for (;;) {
+        fs::SubBuffer rest(buffer, done, buffer.size() - done);
+        auto r = file.write(offset + done, rest);
+        if (!r.is_error()) {
+            done += r.value();
+            if (done == buffer.size() || !ops.is_pipe() || file.non_blocking()) break;
+            continue;
+        }
+        Errno e = r.error().code;
+        if (e == Errno::PIPE) {
+            SignalInfo info;
+            info.signal = kSigPipe;
+            info.code = kSiUser;
+            info.pid = Process::kPid;
+            send_signal(info);
+        }
+        if (e == Errno::AGAIN && !file.non_blocking()) {
+            if (wait_on(ops.write_queue(), "write to a full pipe")) continue;
+            e = Errno::INTR;
+        }
+        if (done) break;
+        return e;
     }
-    size_t n = TRY(settle(static_cast<Result<size_t>&&>(r), file, "write to a full pipe"));
-    if (position < 0 && !stream) file.offset = offset + n;
-    return static_cast<long>(n);
+    if (position < 0 && !stream) file.offset = offset + done;
+    return static_cast<long>(done);
 }
 
 Result<fs::RefPtr<OpenFile>> readable(int fd) {
