@@ -27,6 +27,10 @@ struct FreeObject {
 };
 
 FreeObject* g_free_lists[kClasses];
+// Per class, the unused tail of the page being carved: objects are cut from it one at a time
+// (threading a whole page onto the free list up front cost ~1000 instructions per page).
+uint8_t* g_carve_next[kClasses];
+uint8_t* g_carve_end[kClasses];
 
 int class_for(size_t size) {
     int c = 0;
@@ -39,12 +43,8 @@ bool refill(int c) {
     if (frame == 0) return false;
     auto* page = static_cast<uint8_t*>(platform::phys_to_virt(frame));
     *reinterpret_cast<PageHeader*>(page) = {kSmallMagic, static_cast<uint32_t>(c), 0};
-    size_t object = 16ul << c;
-    for (size_t offset = kHeaderSize; offset + object <= kPageSize; offset += object) {
-        auto* o = reinterpret_cast<FreeObject*>(page + offset);
-        o->next = g_free_lists[c];
-        g_free_lists[c] = o;
-    }
+    g_carve_next[c] = page + kHeaderSize;
+    g_carve_end[c] = page + kPageSize;
     return true;
 }
 
@@ -54,9 +54,16 @@ void* kmalloc(size_t size) {
     if (size == 0) size = 1;
     if (size <= (16ul << (kClasses - 1))) {
         int c = class_for(size);
-        if (g_free_lists[c] == nullptr && !refill(c)) return nullptr;
-        FreeObject* o = g_free_lists[c];
-        g_free_lists[c] = o->next;
+        if (FreeObject* o = g_free_lists[c]) {
+            g_free_lists[c] = o->next;
+            return o;
+        }
+        size_t object = 16ul << c;
+        if (g_carve_next[c] == nullptr || g_carve_next[c] + object > g_carve_end[c]) {
+            if (!refill(c)) return nullptr;
+        }
+        void* o = g_carve_next[c];
+        g_carve_next[c] += object;
         return o;
     }
     size_t pages = (size + kHeaderSize + kPageSize - 1) / kPageSize;
