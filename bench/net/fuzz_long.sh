@@ -11,6 +11,6 @@ status=0
 for target in frame ipv4 tcp parsers; do
     echo "== fuzz_$target for ${seconds}s"
     "$here/../../tests/fuzz/run_fuzz.sh" "$build/bin/fuzz" "$target" "$build/fuzz-corpus" "$seconds" \
-        2>&1 | grep -E "^#[0-9]+ +DONE|ERROR|SUMMARY|crash-" || status=1
+        2>&1 | grep -E "^#[0-9]+[[:space:]]+DONE|ERROR|SUMMARY|crash-" || status=1
 done
 exit $status

@@ -365,11 +365,7 @@ void Tcp::output(TcpSocket& s) {
             Seq start;
             uint32_t length;
             if (!next_hole(s, start, length)) break;
-            if (!retransmit_range(s, start, length)) {
-                // Nothing sendable in the hole (should not happen): skip it.
-                s.m_high_rxt = start + length;
-                continue;
-            }
+            if (!retransmit_range(s, start, length)) break; // out of buffers: next ACK
             sent = true;
         }
     }

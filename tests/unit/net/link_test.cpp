@@ -386,3 +386,52 @@ TEST(Udp, BindConflictsAndReuse) {
     h.stack->close(c);
     h.stack->close(d);
 }
+
+TEST(Udp, ReadinessShutdownAndBroadcastPermission) {
+    Harness h;
+    auto s = h.stack->socket(SocketType::Udp).value();
+    ASSERT_TRUE(h.stack->bind(s, Endpoint{Ipv4Address{}, 7000}));
+    EXPECT_EQ(h.stack->poll_events(s) & (kPollIn | kPollOut), uint32_t(kPollOut));
+    // Broadcast needs SO_BROADCAST (Linux: EACCES).
+    Endpoint bcast{Ipv4Address::broadcast(), 9};
+    uint8_t b = 1;
+    EXPECT_EQ(h.stack->send_to(s, std::span<const uint8_t>(&b, 1), 0, &bcast).error().code,
+              wisp::Errno::ACCES);
+    ASSERT_TRUE(h.stack->set_option(s, SocketOption::Broadcast, 1));
+    EXPECT_TRUE(h.stack->send_to(s, std::span<const uint8_t>(&b, 1), 0, &bcast));
+    auto out = h.take();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0].eth.destination.is_broadcast());
+    // Unconnected: send without an address is EDESTADDRREQ; shutdown is ENOTCONN.
+    EXPECT_EQ(h.stack->send(s, std::span<const uint8_t>(&b, 1)).error().code, wisp::Errno::DESTADDRREQ);
+    EXPECT_EQ(h.stack->shutdown(s, ShutdownHow::Both).error().code, wisp::Errno::NOTCONN);
+    h.inject(build_udp_frame(kPeerMac, kStackMac, kPeerIp, kStackIp, 1, 7000, bytes("x")));
+    EXPECT_TRUE(h.stack->poll_events(s) & kPollIn);
+    // Connected: shutdown(SHUT_RD) makes recv return 0 and poll report RDHUP.
+    ASSERT_TRUE(h.stack->connect(s, Endpoint{kPeerIp, 1}));
+    ASSERT_TRUE(h.stack->shutdown(s, ShutdownHow::Read));
+    uint8_t buf[8];
+    EXPECT_EQ(h.stack->receive(s, std::span<uint8_t>(buf)).value(), 1u); // queued data first
+    EXPECT_EQ(h.stack->receive(s, std::span<uint8_t>(buf)).value(), 0u);
+    EXPECT_TRUE(h.stack->poll_events(s) & kPollRdHup);
+    ASSERT_TRUE(h.stack->shutdown(s, ShutdownHow::Write));
+    EXPECT_EQ(h.stack->send(s, std::span<const uint8_t>(&b, 1)).error().code, wisp::Errno::PIPE);
+    EXPECT_TRUE(h.stack->poll_events(s) & kPollHup);
+    h.stack->close(s);
+}
+
+TEST(Udp, ReceiveBufferLimitDropsExcessDatagrams) {
+    Harness h;
+    auto s = h.stack->socket(SocketType::Udp).value();
+    ASSERT_TRUE(h.stack->bind(s, Endpoint{Ipv4Address{}, 7001}));
+    ASSERT_TRUE(h.stack->set_option(s, SocketOption::ReceiveBuffer, 5000)); // 10000 stored
+    for (int i = 0; i < 20; i++)
+        h.inject(build_udp_frame(kPeerMac, kStackMac, kPeerIp, kStackIp, 1, 7001, std::vector<uint8_t>(1000, 'u')));
+    int got = 0;
+    uint8_t buf[2000];
+    while (h.stack->receive(s, std::span<uint8_t>(buf))) got++;
+    EXPECT_GE(got, 7);
+    EXPECT_LE(got, 9);
+    EXPECT_EQ(h.stack->udp().stats().queue_full, uint64_t(20 - got));
+    h.stack->close(s);
+}
