@@ -43,7 +43,10 @@ uint16_t native_sum(const uint8_t* data, size_t length) {
     uint64_t tail = 0;
     if (length > 0) memcpy(&tail, data, length); // little-endian: bytes land low first
     add64(tail);
-    add64(carries);
+    // End-around carry: adding the carries can carry once more (found by fuzz_parsers).
+    uint64_t total = sum + carries;
+    if (total < carries) total += 1;
+    sum = total;
     // Fold 64 -> 32 -> 16 bits with end-around carries.
     uint64_t folded = (sum & 0xffffffff) + (sum >> 32);
     folded = (folded & 0xffff) + (folded >> 16);
