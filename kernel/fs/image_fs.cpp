@@ -61,6 +61,14 @@ Result<void> ImageFs::statfs(FsStats& out) {
     return {};
 }
 
+ImageNode::ImageNode(ImageFs& fs, const erofs::Inode& inode)
+    : Vnode(fs, inode.mode), m_inode(inode) {
+    if (!inode.is_regular() || inode.size == 0) return;
+    auto extent = fs.image().map(inode, 0);
+    if (!extent.is_error() && !extent->hole && extent->length >= inode.size)
+        m_contiguous_at = extent->image_offset;
+}
+
 Result<void> ImageNode::getattr(Attributes& out) {
     out.ino = m_inode.nid; // Linux erofs: i_ino is the nid
     out.mode = m_inode.mode;
@@ -104,6 +112,10 @@ Result<size_t> ImageNode::read(OpenFile&, uint64_t offset, IoBuffer& buffer) {
     size_t count = buffer.size();
     if (count > m_inode.size - offset) count = static_cast<size_t>(m_inode.size - offset);
     const uint8_t* bytes = image().bytes().data();
+    if (m_contiguous_at != ~0ull) {
+        TRY(buffer.store(0, bytes + m_contiguous_at + offset, count));
+        return count;
+    }
     size_t done = 0;
     while (done < count) {
         auto extent = image().map(m_inode, offset + done);

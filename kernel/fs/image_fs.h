@@ -27,7 +27,7 @@ class ImageFs final : public FileSystem {
 
 class ImageNode final : public Vnode {
   public:
-    ImageNode(ImageFs& fs, const erofs::Inode& inode) : Vnode(fs, inode.mode), m_inode(inode) {}
+    ImageNode(ImageFs& fs, const erofs::Inode& inode);
 
     Result<void> getattr(Attributes& out) override;
     Result<RefPtr<Vnode>> lookup(std::string_view name) override;
@@ -41,6 +41,9 @@ class ImageNode final : public Vnode {
   private:
     const erofs::Image& image() const { return static_cast<ImageFs&>(fs()).image(); }
     erofs::Inode m_inode;
+    // Where the data starts in the image when all of it is stored in one piece (most files of
+    // an image built with -E noinline_data): reads then need no extent lookup. ~0 otherwise.
+    uint64_t m_contiguous_at = ~0ull;
 };
 
 } // namespace wisp::fs

@@ -19,7 +19,7 @@ namespace wisp::fs {
 // Anonymous files — pipes, the console streams — belong to this file system (Linux pipefs).
 class AnonFs final : public FileSystem {
   public:
-    AnonFs() : FileSystem(false) { set_dev(make_dev(0, 12)); }
+    constexpr AnonFs() : FileSystem(false) { set_dev(make_dev(0, 12)); }
     const char* type_name() const override { return "pipefs"; }
     Result<RefPtr<Vnode>> root() override { return Errno::NOTDIR; }
     Result<void> statfs(FsStats& out) override;

@@ -272,7 +272,9 @@ void Vfs::trigger_automounts(const Path& dir, std::string_view name) {
 
 Result<Mount*> Vfs::mount_root(Own<FileSystem> fs, unsigned flags, const char* source) {
     VERIFY(m_mount_count == 0);
-    return add_mount(static_cast<Own<FileSystem>&&>(fs), flags, source);
+    Mount* m = TRY(add_mount(static_cast<Own<FileSystem>&&>(fs), flags, source));
+    m->path[0] = '/';
+    return m;
 }
 
 Result<Mount*> Vfs::mount(Own<FileSystem> fs, const Path& at, unsigned flags, const char* source) {

@@ -34,7 +34,7 @@ struct Mount {
     unsigned flags = 0;
     uint32_t id = 0;
     const char* source = ""; // the "device" column of /proc/mounts
-    char path[64] = "/";     // where it was mounted (for automounts below it)
+    char path[64] = {};      // where it was mounted, "/" for the root (automounts match it)
     bool read_only() const { return (flags & kReadOnly) || fs->read_only(); }
 };
 

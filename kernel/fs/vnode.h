@@ -143,10 +143,10 @@ class FileSystem {
     virtual Result<void> statfs(FsStats& out) = 0;
     bool read_only() const { return m_read_only; }
     uint64_t dev() const { return m_dev; } // st_dev of every file (an anonymous 0:N device)
-    void set_dev(uint64_t dev) { m_dev = dev; }
+    constexpr void set_dev(uint64_t dev) { m_dev = dev; }
 
   protected:
-    explicit FileSystem(bool read_only) : m_read_only(read_only) {}
+    constexpr explicit FileSystem(bool read_only) : m_read_only(read_only) {}
 
   private:
     bool m_read_only;

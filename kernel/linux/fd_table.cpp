@@ -9,7 +9,7 @@ FdTable::~FdTable() {
 
 Result<void> FdTable::grow_to(int needed) {
     if (needed <= m_capacity) return {};
-    int capacity = m_capacity ? m_capacity : 64;
+    int capacity = m_capacity ? m_capacity : 16;
     while (capacity < needed)
         capacity *= 2;
     if (capacity > kLimit) capacity = kLimit;

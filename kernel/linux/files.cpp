@@ -76,11 +76,19 @@ Result<fs::Own<fs::FileSystem>> make_shm() {
 
 } // namespace
 
-// Constructed on first use, never destroyed (the kernel does not exit through destructors).
+namespace {
+// Constant-initialized (no code runs to construct it: the tables arrive as zero and constant
+// data in the kernel image) and never destroyed (the kernel does not exit through destructors).
+union FilesStorage {
+    Files files;
+    constexpr FilesStorage() : files() {}
+    ~FilesStorage() {}
+};
+constinit FilesStorage g_files;
+} // namespace
+
 Files& files() {
-    alignas(Files) static char storage[sizeof(Files)];
-    static Files* instance = new (storage) Files();
-    return *instance;
+    return g_files.files;
 }
 
 Result<void> init_files(const fs::erofs::Image& image) {

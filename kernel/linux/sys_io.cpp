@@ -22,9 +22,19 @@ constexpr int kSigPipe = 13;
 
 // Most calls refuse O_PATH descriptors as if they were not open (Linux fdget()).
 Result<fs::RefPtr<OpenFile>> io_file(int fd) {
-    fs::RefPtr<OpenFile> file = TRY(file_for(fd));
-    if (file->is_path_only()) return Errno::BADF;
-    return file;
+    OpenFile* file = files().fds.get(fd);
+    if (!file || file->is_path_only()) return Errno::BADF;
+    return fs::RefPtr<OpenFile>(file);
+}
+
+// The hot calls: the description of `fd` if it can be read (written), else null (EBADF).
+OpenFile* readable_file(int fd) {
+    OpenFile* file = files().fds.get(fd);
+    return file && file->can_read() ? file : nullptr;
+}
+OpenFile* writable_file(int fd) {
+    OpenFile* file = files().fds.get(fd);
+    return file && file->can_write() ? file : nullptr;
 }
 
 // `position` < 0: at (and advancing) the file's offset; else pread/pwrite at `position`.
@@ -156,7 +166,8 @@ Result<long> copy_between(OpenFile& in, uint64_t* in_position, OpenFile& out,
 } // namespace
 
 Result<long> sys_read(int fd, UserPtr<char> buffer, uint64_t count) {
-    fs::RefPtr<OpenFile> file = TRY(readable(fd));
+    fs::RefPtr<OpenFile> file = readable_file(fd); // held: a blocked read may outlive the fd
+    if (!file) return Errno::BADF;
     if (!user_range_ok(buffer.address(), count)) return Errno::FAULT;
     if (count > kMaxIoBytes) count = kMaxIoBytes;
     UserBuffer b(buffer.address(), count);
@@ -164,7 +175,8 @@ Result<long> sys_read(int fd, UserPtr<char> buffer, uint64_t count) {
 }
 
 Result<long> sys_write(int fd, UserPtr<const char> buffer, uint64_t count) {
-    fs::RefPtr<OpenFile> file = TRY(writable(fd));
+    fs::RefPtr<OpenFile> file = writable_file(fd);
+    if (!file) return Errno::BADF;
     if (!user_range_ok(buffer.address(), count)) return Errno::FAULT;
     if (count > kMaxIoBytes) count = kMaxIoBytes;
     UserBuffer b(buffer.address(), count);
@@ -172,7 +184,9 @@ Result<long> sys_write(int fd, UserPtr<const char> buffer, uint64_t count) {
 }
 
 Result<long> sys_pread64(int fd, UserPtr<char> buffer, uint64_t count, int64_t position) {
-    fs::RefPtr<OpenFile> file = TRY(io_file(fd));
+    OpenFile* found = files().fds.get(fd);
+    if (!found || found->is_path_only()) return Errno::BADF;
+    fs::RefPtr<OpenFile> file = found;
     if (position < 0) return Errno::INVAL;
     if (file->ops().is_stream()) return Errno::SPIPE;
     if (!file->can_read()) return Errno::BADF;
@@ -183,7 +197,9 @@ Result<long> sys_pread64(int fd, UserPtr<char> buffer, uint64_t count, int64_t p
 }
 
 Result<long> sys_pwrite64(int fd, UserPtr<const char> buffer, uint64_t count, int64_t position) {
-    fs::RefPtr<OpenFile> file = TRY(io_file(fd));
+    OpenFile* found = files().fds.get(fd);
+    if (!found || found->is_path_only()) return Errno::BADF;
+    fs::RefPtr<OpenFile> file = found;
     if (position < 0) return Errno::INVAL;
     if (file->ops().is_stream()) return Errno::SPIPE;
     if (!file->can_write()) return Errno::BADF;

@@ -46,6 +46,10 @@ Result<void> UserBuffer::each_piece(size_t at, size_t length, Fn&& fn) {
 }
 
 Result<void> UserBuffer::store(size_t at, const void* source, size_t length) {
+    if (m_iov == &m_single) { // the common case: one range, checked by the caller
+        VERIFY(at <= m_size && length <= m_size - at);
+        return copy_to_user(m_single.base + at, source, length);
+    }
     auto* bytes = static_cast<const char*>(source);
     return each_piece(at, length, [&](uint64_t address, size_t n, size_t done) {
         return copy_to_user(address, bytes + done, n);
@@ -63,6 +67,10 @@ Result<void> UserBuffer::store_zeros(size_t at, size_t length) {
 }
 
 Result<void> UserBuffer::load(void* destination, size_t at, size_t length) {
+    if (m_iov == &m_single) {
+        VERIFY(at <= m_size && length <= m_size - at);
+        return copy_from_user(destination, m_single.base + at, length);
+    }
     auto* bytes = static_cast<char*>(destination);
     return each_piece(at, length, [&](uint64_t address, size_t n, size_t done) {
         return copy_from_user(bytes + done, address, n);
