@@ -52,6 +52,22 @@ void Pipe::release(OpenFile& file) {
     if (file.can_write() && --m_writers == 0) m_readable.wake_all(); // readers now see EOF
 }
 
+// Linux pipe_poll(): readable with data, hung up without writers; writable with room, an
+// error without readers.
+uint32_t Pipe::poll_events(OpenFile& file) {
+    constexpr uint32_t kIn = 0x1 | 0x40, kOut = 0x4 | 0x100, kErr = 0x8, kHup = 0x10;
+    uint32_t events = 0;
+    if (file.can_read()) {
+        if (m_size > 0) events |= kIn;
+        if (m_writers == 0) events |= kHup;
+    }
+    if (file.can_write()) {
+        if (m_size < kCapacity) events |= kOut;
+        if (m_readers == 0) events |= kErr;
+    }
+    return events;
+}
+
 Result<size_t> Pipe::read(OpenFile&, uint64_t, IoBuffer& buffer) {
     if (buffer.size() == 0) return 0;
     if (m_size == 0) return m_writers == 0 ? Result<size_t>(0) : Result<size_t>(Errno::AGAIN);

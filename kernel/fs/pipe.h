@@ -49,6 +49,7 @@ class Pipe final : public Vnode {
     Result<size_t> write(OpenFile& file, uint64_t offset, IoBuffer& buffer) override;
     bool is_stream() const override { return true; }
     bool is_pipe() const override { return true; }
+    uint32_t poll_events(OpenFile& file) override;
     WaitQueue* read_queue() override { return &m_readable; }
     WaitQueue* write_queue() override { return &m_writable; }
 

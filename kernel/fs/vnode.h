@@ -69,6 +69,9 @@ class FileOps {
     virtual bool is_terminal() const { return false; }
     // A pipe (fs/pipe.h): opening a fifo node reaches a pipe; a pipe is its own.
     virtual bool is_pipe() const { return false; }
+    // Readiness for poll/select (POLLIN 0x1, POLLOUT 0x4, POLLERR 0x8, POLLHUP 0x10, and the
+    // *NORM twins 0x40/0x100): files that never block are always ready both ways.
+    virtual uint32_t poll_events(OpenFile&) { return 0x1 | 0x4 | 0x40 | 0x100; }
     // Where a read (or write) that would block waits: woken when that may have changed. Null
     // for files that never block.
     virtual WaitQueue* read_queue() { return nullptr; }

@@ -46,6 +46,9 @@ class FdTable {
     }
     // The highest descriptor that may be open + 1 (for iterating).
     int end() const { return m_capacity; }
+    // What Linux calls the table's max_fds: 64 (NR_OPEN_DEFAULT) or more as the table grew;
+    // select(2) looks no further.
+    int max_fds() const { return m_capacity > 64 ? m_capacity : 64; }
     int open_count() const { return m_open; }
     // Whether allocate() would find a descriptor (open(2) fails with EMFILE before anything).
     bool has_free() const { return m_lowest_free < kLimit; }

@@ -23,5 +23,6 @@ list(APPEND WISP_KERNEL_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/sys_fd.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_identity.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_path.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sys_poll.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_stat.cpp
     ${CMAKE_CURRENT_LIST_DIR}/user_buffer.cpp)

@@ -36,6 +36,7 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[4] = &invoke<sys_stat>;
     t[5] = &invoke<sys_fstat>;
     t[6] = &invoke<sys_lstat>;
+    t[7] = &invoke<sys_poll>;
     t[8] = &invoke<sys_lseek>;
     t[9] = &invoke<sys_mmap>;
     t[10] = &invoke<sys_mprotect>;
@@ -51,6 +52,7 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[20] = &invoke<sys_writev>;
     t[21] = &invoke<sys_access>;
     t[22] = &invoke<sys_pipe>;
+    t[23] = &invoke<sys_select>;
     t[24] = &invoke<sys_sched_yield>;
     t[28] = &invoke<sys_madvise>;
     t[32] = &invoke<sys_dup>;
@@ -151,6 +153,8 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[267] = &invoke<sys_readlinkat>;
     t[268] = &invoke<sys_fchmodat>;
     t[269] = &invoke<sys_faccessat>;
+    t[270] = &invoke<sys_pselect6>;
+    t[271] = &invoke<sys_ppoll>;
     t[273] = &invoke<sys_set_robust_list>;
     t[277] = &invoke<sys_sync_file_range>;
     t[280] = &invoke<sys_utimensat>;

@@ -52,6 +52,16 @@ Result<long> sys_flock(int fd, unsigned operation);
 Result<long> sys_pipe(UserPtr<int> fds);
 Result<long> sys_pipe2(UserPtr<int> fds, int flags);
 
+// sys_poll.cpp — readiness of open files
+Result<long> sys_poll(UserPtr<char> fds, uint64_t count, int timeout_ms);
+Result<long> sys_ppoll(UserPtr<char> fds, uint64_t count, UserPtr<const Timespec> timeout,
+                       UserPtr<const uint64_t> mask, uint64_t mask_size);
+Result<long> sys_select(int count, UserPtr<uint64_t> read_set, UserPtr<uint64_t> write_set,
+                        UserPtr<uint64_t> except_set, UserPtr<Timeval> timeout);
+Result<long> sys_pselect6(int count, UserPtr<uint64_t> read_set, UserPtr<uint64_t> write_set,
+                          UserPtr<uint64_t> except_set, UserPtr<const Timespec> timeout,
+                          UserPtr<const uint64_t> mask);
+
 // sys_path.cpp — calls that name files by path
 Result<long> sys_open(UserPtr<const char> path, int flags, uint32_t mode);
 Result<long> sys_openat(int dirfd, UserPtr<const char> path, int flags, uint32_t mode);
