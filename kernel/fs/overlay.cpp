@@ -63,16 +63,19 @@ OverlayNode::OverlayNode(OverlayFs& fs, uint32_t type, RefPtr<TmpfsNode> upper, 
       m_lower(static_cast<RefPtr<Vnode>&&>(lower)), m_parent(parent) {}
 
 OverlayNode::~OverlayNode() {
-    delete[] m_name;
+    if (m_name != m_inline_name) delete[] m_name;
 }
 
 Result<void> OverlayNode::set_name(std::string_view name) {
-    char* copy = new (std::nothrow) char[name.size() + 1];
-    if (!copy) return Errno::NOMEM;
-    memcpy(copy, name.data(), name.size());
-    copy[name.size()] = '\0';
-    delete[] m_name;
-    m_name = copy;
+    char* storage = m_inline_name;
+    if (name.size() >= sizeof(m_inline_name)) {
+        storage = new (std::nothrow) char[name.size() + 1];
+        if (!storage) return Errno::NOMEM;
+    }
+    memmove(storage, name.data(), name.size());
+    storage[name.size()] = '\0';
+    if (m_name != m_inline_name && m_name != storage) delete[] m_name;
+    m_name = storage;
     m_name_length = name.size();
     return {};
 }

@@ -80,8 +80,10 @@ class OverlayNode final : public Vnode {
     RefPtr<TmpfsNode> m_upper;
     RefPtr<Vnode> m_lower;
     RefPtr<OverlayNode> m_parent; // null for the root and for removed nodes
-    char* m_name = nullptr;
+    // The name in the parent (for copy-up): inline when short, else on the heap.
+    char* m_name = m_inline_name;
     size_t m_name_length = 0;
+    char m_inline_name[32];
 };
 
 } // namespace wisp::fs

@@ -108,8 +108,8 @@ Result<uint64_t> PseudoNode::readdir(uint64_t cookie, DirSink& sink) {
     // Numbered children: cookie = child_count + number.
     for (uint64_t n = m_entry.numbered->next(cookie - m_entry.child_count); n != ~0ull;
          n = m_entry.numbered->next(n + 1)) {
-        char name[24];
-        format(name, sizeof(name), "%lu", n);
+        char digits[24];
+        std::string_view name(digits, format_decimal(n, digits));
         PseudoNode probe(pseudo(), *m_entry.numbered->child, n);
         if (!sink.emit(name, probe.ino(), dirent_type_of_mode(m_entry.numbered->child->mode),
                        m_entry.child_count + n + 1))

@@ -118,6 +118,31 @@ class DirSink {
     ~DirSink() = default;
 };
 
+// Writes the decimal digits of `value` to `out` (at least 20 bytes); returns how many. For
+// generated names on hot paths, where printf-style formatting would cost more.
+inline size_t format_decimal(uint64_t value, char* out) {
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[n++] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    } while (value);
+    for (size_t i = 0; i < n; i++)
+        out[i] = digits[n - 1 - i];
+    return n;
+}
+
+// "pipe:[N]": how /proc/self/fd names anonymous files (Linux pipefs d_dname).
+inline std::string_view anonymous_name(uint64_t ino, char (&buffer)[32]) {
+    const char prefix[] = "pipe:[";
+    size_t n = sizeof(prefix) - 1;
+    for (size_t i = 0; i < n; i++)
+        buffer[i] = prefix[i];
+    n += format_decimal(ino, buffer + n);
+    buffer[n++] = ']';
+    return {buffer, n};
+}
+
 // rename flags (Linux include/uapi/linux/fs.h).
 inline constexpr unsigned kRenameNoReplace = 1, kRenameExchange = 2, kRenameWhiteout = 4;
 

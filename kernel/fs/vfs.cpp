@@ -264,9 +264,16 @@ void Vfs::trigger_automounts(const Path& dir, std::string_view name) {
         if (fs.is_error()) continue;
         auto m = mount(fs.release_value(), {dir.mount, child}, a.flags, a.source);
         if (m.is_error()) continue;
-        const char* parent = dir.mount->path;
-        format(m.value()->path, sizeof(m.value()->path), "%s%s%s", parent,
-               parent[0] == '/' && parent[1] == '\0' ? "" : "/", a.name);
+        // The mount's path: the parent's, then "/name" ("/" alone for the root's children).
+        char* path = m.value()->path;
+        size_t at = strlen(dir.mount->path);
+        if (at == 1) at = 0;
+        size_t name_length = strlen(a.name);
+        if (at + 1 + name_length < sizeof(m.value()->path)) {
+            memcpy(path, dir.mount->path, at);
+            path[at] = '/';
+            memcpy(path + at + 1, a.name, name_length + 1);
+        }
     }
 }
 

@@ -82,8 +82,8 @@ Result<void> open_console_descriptors(fs::Vfs& vfs) {
         fs::Attributes a;
         TRY(stream->getattr(a));
         char name[32];
-        format(name, sizeof(name), "pipe:[%lu]", a.ino);
-        fs::RefPtr<fs::Dentry> dentry = fs::Dentry::create(nullptr, name, stream);
+        fs::RefPtr<fs::Dentry> dentry =
+            fs::Dentry::create(nullptr, fs::anonymous_name(a.ino, name), stream);
         if (!dentry) return Errno::NOMEM;
         int flags = (fd == 0 ? fs::kOpenReadOnly : fs::kOpenWriteOnly) | fs::kOpenLargeFile;
         auto file = TRY(fs::OpenFile::create(nullptr, dentry, stream, flags));

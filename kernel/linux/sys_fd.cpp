@@ -161,9 +161,8 @@ Result<long> sys_pipe2(UserPtr<int> fds_out, int flags) {
     fs::RefPtr<fs::Pipe> pipe(new (std::nothrow) fs::Pipe(f.vfs.anon()));
     if (!pipe) return Errno::NOMEM;
     char name[32];
-    format(name, sizeof(name), "pipe:[%lu]", pipe->ino());
-    fs::RefPtr<fs::Dentry> dentry =
-        fs::Dentry::create(nullptr, name, fs::RefPtr<fs::Vnode>(pipe.ptr()));
+    fs::RefPtr<fs::Dentry> dentry = fs::Dentry::create(
+        nullptr, fs::anonymous_name(pipe->ino(), name), fs::RefPtr<fs::Vnode>(pipe.ptr()));
     if (!dentry) return Errno::NOMEM;
     int status = flags & (fs::kOpenNonBlock | fs::kOpenDirect);
     auto read_end = TRY(OpenFile::create(nullptr, dentry, fs::RefPtr<fs::Vnode>(pipe.ptr()),
