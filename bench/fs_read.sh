@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Reading files from the image (docs/benchmarks.md, "File system"):
+#  1. CPL0 instructions per 4 KiB read() from the image, deterministic: bench/fs_pread.c under
+#     bench/kernel_profile.py, 256 preads of a 1 MiB file minus 0 preads, divided by 256.
+#  2. Wall time to read a 64 MiB file from the image inside wisp and natively:
+#     busybox dd (4 KiB and 64 KiB blocks, to /dev/null) and busybox sha256sum.
+#
+#   bench/fs_read.sh [--build build] [--skip-wall]
+set -euo pipefail
+build=build
+skip_wall=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build) build="$2"; shift 2 ;;
+    --skip-wall) skip_wall=1; shift ;;
+    *) echo "usage: $0 [--build DIR] [--skip-wall]" >&2; exit 2 ;;
+    esac
+done
+root="$(cd "$(dirname "$0")/.." && pwd)"
+wisp="$root/$build/bin/wisp"
+kernel="$root/$build/bin/wisp-kernel"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+musl-gcc -static -O2 -o "$work/fs_pread" "$root/bench/fs_pread.c"
+head -c 1048576 /dev/urandom >"$work/1m.bin"
+"$wisp" build -o "$work/pread.img" --file "$work/1m.bin:/data/1m.bin" "$work/fs_pread" >/dev/null
+total() {
+    python3 "$root/bench/kernel_profile.py" --kernel "$kernel" --top 0 "$work/pread.img" -- \
+        "$work/fs_pread" /data/1m.bin "$1" | awk '/kernel \(CPL0\) instructions/ {print $4}'
+}
+base=$(total 0)
+reads=$(total 256)
+echo "CPL0 instructions: boot+open $base, with 256 preads $reads"
+echo "per 4 KiB pread: $(( (reads - base) / 256 )) (of which 512 are the rep movsq copy)"
+
+[ "$skip_wall" = 1 ] && exit 0
+head -c 67108864 /dev/urandom >"$work/64m.bin"
+bb=/bin/busybox
+for args in "dd if=/data/64m.bin of=/dev/null bs=4096" "dd if=/data/64m.bin of=/dev/null bs=65536" \
+    "sha256sum /data/64m.bin"; do
+    img="$work/$(echo "$args" | tr -c 'a-z0-9' _).img"
+    # shellcheck disable=SC2086
+    "$wisp" build -o "$img" --file "$work/64m.bin:/data/64m.bin" "$bb" $args >/dev/null
+    native_args="${args//\/data\//$work/}"
+    start=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    "$bb" $native_args >/dev/null 2>&1
+    native=$(echo "$(date +%s.%N) - $start" | bc)
+    start=$(date +%s.%N)
+    "$wisp" run "$img" >/dev/null 2>&1
+    inside=$(echo "$(date +%s.%N) - $start" | bc)
+    printf '%-40s native %6.2f s   wisp %6.2f s\n' "$args" "$native" "$inside"
+done
