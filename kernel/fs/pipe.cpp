@@ -37,13 +37,25 @@ Result<void> Pipe::getattr(Attributes& out) {
 
 Result<void> Pipe::open(OpenFile& file) {
     bool read = file.can_read(), write = file.can_write();
-    if (m_fifo && !(read && write)) {
-        // fifo(7): an open for reading only waits for a writer, for writing only for a reader.
-        if (read && m_writers == 0 && !file.non_blocking()) return Errno::AGAIN;
-        if (write && m_readers == 0) return file.non_blocking() ? Errno::NXIO : Errno::AGAIN;
+    bool waits = m_fifo && !(read && write);
+    if (waits && write && !read && m_readers == 0 && file.non_blocking()) return Errno::NXIO;
+    // Count this end first, so that the other end, opened meanwhile, sees it (Linux
+    // fifo_open()).
+    if (read) m_readers++, m_read_opens++;
+    if (write) m_writers++, m_write_opens++;
+    m_opened.wake_all();
+    if (!waits || file.non_blocking()) return {};
+    // Wait until the other end has been opened — counted in opens, not in open ends, because
+    // it may be closed again before this thread runs (Linux's r_counter/w_counter).
+    uint64_t reads = m_read_opens, writes = m_write_opens;
+    while ((read && m_writers == 0 && writes == m_write_opens) ||
+           (write && m_readers == 0 && reads == m_read_opens)) {
+        if (!m_block || !m_block(m_opened)) {
+            if (read) m_readers--;
+            if (write) m_writers--;
+            return m_block ? Errno::INTR : Errno::AGAIN;
+        }
     }
-    if (read) m_readers++;
-    if (write) m_writers++;
     return {};
 }
 

@@ -39,8 +39,8 @@ class Pipe final : public Vnode {
 
     Result<void> getattr(Attributes& out) override;
     Result<void> setattr(const AttributeChange&) override { return {}; }
-    // Opening an end: counts it. A fifo opened for reading only (or writing only) without the
-    // other end open gives AGAIN (NXIO for a non-blocking writer), as Linux would block.
+    // Opening an end: counts it. A fifo opened for reading only (or writing only) waits until
+    // the other end is opened (NXIO for a non-blocking writer without a reader), as fifo(7).
     Result<void> open(OpenFile& file) override;
     void release(OpenFile& file) override;
     // 0 at end of file (empty, no writers); AGAIN when empty with a writer.
@@ -59,6 +59,10 @@ class Pipe final : public Vnode {
     uint64_t ino() const { return m_ino; }
     // Whether the next open is of an anonymous pipe (pipe(2), /proc/self/fd) or a fifo.
     void set_fifo(bool fifo) { m_fifo = fifo; }
+    // How a blocking fifo open waits for the other end (the kernel blocks the thread; false:
+    // interrupted). Without one, such an open fails with AGAIN.
+    using BlockFn = bool (*)(WaitQueue& queue);
+    void set_block(BlockFn block) { m_block = block; }
 
   private:
     static constexpr size_t kPages = kCapacity / kPageSize;
@@ -67,10 +71,13 @@ class Pipe final : public Vnode {
     size_t m_head = 0; // position of the first byte in the ring
     size_t m_size = 0;
     uint32_t m_readers = 0, m_writers = 0;
+    uint64_t m_read_opens = 0, m_write_opens = 0; // ends ever opened (fifo open waits)
     bool m_fifo = false;
     Timestamp m_time;
     WaitQueue m_readable; // readers waiting for data or the last writer to go
     WaitQueue m_writable; // writers waiting for space or the last reader to go
+    WaitQueue m_opened;   // fifo opens waiting for the other end
+    BlockFn m_block = nullptr;
 };
 
 } // namespace wisp::fs

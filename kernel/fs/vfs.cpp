@@ -419,6 +419,7 @@ Result<RefPtr<OpenFile>> Vfs::open_fifo(const Path& path, int flags) {
         RefPtr<Pipe> pipe(new (std::nothrow) Pipe(m_anon));
         if (!pipe) return Errno::NOMEM;
         pipe->set_fifo(true);
+        pipe->set_block(m_fifo_block);
         *slot = {path.dentry->vnode_ref(), pipe};
     }
     RefPtr<Pipe> pipe = slot->pipe;

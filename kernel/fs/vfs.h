@@ -92,6 +92,8 @@ class Vfs {
     Result<void> register_device(uint64_t rdev, FileOps& device);
     // The file system of anonymous files (pipes).
     AnonFs& anon() { return m_anon; }
+    // How a fifo open blocks until the other end opens (see Pipe::set_block).
+    void set_fifo_block(Pipe::BlockFn block) { m_fifo_block = block; }
 
     // A file system mounted on first use: when a walk looks up `name` in the root directory of
     // the mount at `parent_path` (or that directory is listed), the directory `name` is made if
@@ -183,6 +185,7 @@ class Vfs {
     };
     static constexpr size_t kMaxFifos = 32;
     Fifo m_fifos[kMaxFifos];
+    Pipe::BlockFn m_fifo_block = nullptr;
     AnonFs m_anon;
     static constexpr size_t kMaxAutomounts = 8;
     Automount m_automounts[kMaxAutomounts];

@@ -114,6 +114,9 @@ Result<void> init_files(const fs::erofs::Image& image) {
     };
     for (const auto& a : automounts)
         TRY(f.vfs.add_automount(a));
+    f.vfs.set_fifo_block([](fs::WaitQueue& q) {
+        return wait_on(&q, "open of a fifo whose other end nobody opens");
+    });
     TRY(fs::register_memory_devices(f.vfs));
     TRY(register_console_devices(f.vfs));
     TRY(open_console_descriptors(f.vfs));

@@ -49,6 +49,14 @@ static void* signaller(void* arg) {
     return NULL;
 }
 
+static void* fifo_writer(void* arg) {
+    pause_ms(20);
+    int fd = open((const char*)arg, O_WRONLY);
+    write(fd, "via fifo", 8);
+    close(fd); // may close before the reader even runs again
+    return NULL;
+}
+
 int main(int argc, char** argv) {
     char buf[64] = {0};
     pthread_t t;
@@ -77,6 +85,20 @@ int main(int argc, char** argv) {
     printf("read %ld of %ld bytes, checksum %ld, then %s\n", total, (long)written, sum,
            n == 0 ? "EOF" : errno_name(errno));
     close(g_pipe[0]);
+
+    // A fifo: the reader's open waits for the writer's, even if the writer is gone again.
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "/tmp/wisp-fifo-%d", (int)getpid());
+    mkfifo(fifo, 0600);
+    pthread_create(&t, NULL, fifo_writer, fifo);
+    int fd = T("fifo open waits for a writer", open(fifo, O_RDONLY) >= 0 ? 0 : -1);
+    memset(buf, 0, sizeof buf);
+    T("fifo read", read(3, buf, sizeof buf - 1));
+    printf("fifo data: %s\n", buf);
+    pthread_join(t, NULL);
+    (void)fd;
+    close(3);
+    unlink(fifo);
 
     // A signal ends a blocked read with EINTR (no SA_RESTART).
     struct sigaction sa = {0};
