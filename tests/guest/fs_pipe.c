@@ -91,13 +91,13 @@ int main(int argc, char** argv) {
     snprintf(fifo, sizeof fifo, "/tmp/wisp-fifo-%d", (int)getpid());
     mkfifo(fifo, 0600);
     pthread_create(&t, NULL, fifo_writer, fifo);
-    int fd = T("fifo open waits for a writer", open(fifo, O_RDONLY) >= 0 ? 0 : -1);
+    int fd = open(fifo, O_RDONLY);
+    T("fifo open waits for a writer", fd >= 0 ? 0 : -1);
     memset(buf, 0, sizeof buf);
-    T("fifo read", read(3, buf, sizeof buf - 1));
+    T("fifo read", read(fd, buf, sizeof buf - 1));
     printf("fifo data: %s\n", buf);
     pthread_join(t, NULL);
-    (void)fd;
-    close(3);
+    close(fd);
     unlink(fifo);
 
     // A signal ends a blocked read with EINTR (no SA_RESTART).
