@@ -13,7 +13,7 @@
 
 #include <string_view>
 
-#include "fs/list.h"
+#include "lib/list.h"
 #include "fs/ref.h"
 #include "fs/vnode.h"
 
