@@ -156,8 +156,9 @@ int run_command(const RunOptions& options) {
         status =
             result.exited ? exit_status_from_value(result.exit_value) : abi::kStatusKernelPanic;
         auto at = [&](uint64_t ns) { return base + static_cast<double>(ns) / 1e6; };
-        host_rows.push_back({"VM create", at(result.ns_vm_created)});
+        // run_vm reads the kernel ELF before it creates the VM.
         host_rows.push_back({"kernel load", at(result.ns_kernel_loaded)});
+        host_rows.push_back({"VM create", at(result.ns_vm_created)});
         host_rows.push_back({"guest entry", at(result.ns_first_entry)});
         host_rows.push_back({"app exit", at(result.ns_exit)});
         host_rows.push_back({"teardown", at(result.ns_teardown)});
