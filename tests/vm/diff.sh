@@ -4,17 +4,21 @@
 # and stdin, and compares stdout and the exit status (and stderr with --stderr). On a mismatch
 # prints a unified diff and exits 1. Exits 77 (ctest SKIP_RETURN_CODE) when /dev/kvm is missing.
 #
-#   diff.sh --wisp PATH [--hypervisor wisp|qemu] [--stderr] [--stdin FILE]
-#           [-e NAME=VALUE]... [--line 'SHELL WORDS'] PROGRAM [ARGS...]
+#   diff.sh --wisp PATH [--hypervisor wisp|qemu] [--stderr] [--stdin FILE] [--sort]
+#           [-e NAME=VALUE]... [--wisp-arg ARG]... [--line 'SHELL WORDS'] PROGRAM [ARGS...]
 #
+# --wisp-arg passes ARG to `wisp run` before PROGRAM (e.g. `--file PATH` so the guest sees the
+# native side's input files at the same path). --sort compares stdout (and stderr) sorted by
+# line, for output whose order Linux leaves unspecified (readdir order differs between file
+# systems: hashed on ext4, sorted by name on EROFS).
 # --line takes one line of a tests/guest/NAME.args file: shell words, the leading NAME=VALUE
 # ones setting environment variables, the rest appended to ARGS.
 # The native side runs under `env -i` with the environment wisp gives every app (PATH, HOME;
 # cli/options.h) plus the -e values, so both sides see the same environment.
 set -uo pipefail
 
-wisp="" hypervisor=wisp compare_stderr=0 stdin=/dev/null
-env_vars=()
+wisp="" hypervisor=wisp compare_stderr=0 stdin=/dev/null sort_output=0
+env_vars=() extra_wisp_args=()
 line=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -22,6 +26,8 @@ while [ $# -gt 0 ]; do
     --hypervisor) hypervisor="$2"; shift 2 ;;
     --stderr) compare_stderr=1; shift ;;
     --stdin) stdin="$2"; shift 2 ;;
+    --sort) sort_output=1; shift ;;
+    --wisp-arg) extra_wisp_args+=("$2"); shift 2 ;;
     -e) env_vars+=("$2"); shift 2 ;;
     --line) line="$2"; shift 2 ;;
     --) shift; break ;;
@@ -61,8 +67,15 @@ native_status=$?
 
 wisp_args=(run --hypervisor "$hypervisor")
 for e in "${env_vars[@]}"; do wisp_args+=(-e "$e"); done
+wisp_args+=("${extra_wisp_args[@]}")
 "$wisp" "${wisp_args[@]}" "$program" "${args[@]}" <"$stdin" >"$work/wisp.out" 2>"$work/wisp.err"
 wisp_status=$?
+
+if [ "$sort_output" = 1 ]; then
+    for f in native.out native.err wisp.out wisp.err; do
+        LC_ALL=C sort "$work/$f" >"$work/$f.sorted" && mv "$work/$f.sorted" "$work/$f"
+    done
+fi
 
 failed=0
 if ! diff -u --label "stdout (native)" --label "stdout (wisp, $hypervisor)" \
