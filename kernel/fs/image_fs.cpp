@@ -158,4 +158,15 @@ const void* ImageNode::direct_page(uint64_t offset) {
     return image().bytes().data() + at.value();
 }
 
+const void* ImageNode::direct_range(uint64_t offset, uint64_t length) {
+    if (image().block_size() != kPageSize || !m_inode.is_regular() || offset % kPageSize != 0 ||
+        offset >= m_inode.size || length == 0)
+        return nullptr;
+    if (length > m_inode.size - offset) length = m_inode.size - offset;
+    if (m_contiguous_at != ~0ull) return image().bytes().data() + m_contiguous_at + offset;
+    auto at = image().contiguous_offset(m_inode, offset, length);
+    if (at.is_error()) return nullptr;
+    return image().bytes().data() + at.value();
+}
+
 } // namespace wisp::fs

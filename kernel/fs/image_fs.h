@@ -36,6 +36,7 @@ class ImageNode final : public Vnode {
     Result<size_t> read(OpenFile& file, uint64_t offset, IoBuffer& buffer) override;
     Result<uint64_t> seek_data(uint64_t offset, uint64_t size, bool hole) override;
     const void* direct_page(uint64_t offset) override;
+    const void* direct_range(uint64_t offset, uint64_t length) override;
     const erofs::Inode& inode() const { return m_inode; }
 
   private:

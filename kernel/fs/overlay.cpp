@@ -420,4 +420,14 @@ const void* OverlayNode::direct_page(uint64_t offset) {
     return m_upper ? nullptr : m_lower->direct_page(offset);
 }
 
+const void* OverlayNode::direct_range(uint64_t offset, uint64_t length) {
+    return m_upper ? nullptr : m_lower->direct_range(offset, length);
+}
+
+void* OverlayNode::shared_page(uint64_t offset, bool write) {
+    // Opening for writing copied the file up; a read-only shared mapping of a lower file maps
+    // the image directly (mmap asks direct_range first).
+    return m_upper ? m_upper->shared_page(offset, write) : nullptr;
+}
+
 } // namespace wisp::fs

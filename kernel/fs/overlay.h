@@ -57,6 +57,8 @@ class OverlayNode final : public Vnode {
     Result<LinkTarget> readlink(char* scratch) override;
     Result<void> allocate(uint64_t offset, uint64_t length) override;
     const void* direct_page(uint64_t offset) override;
+    const void* direct_range(uint64_t offset, uint64_t length) override;
+    void* shared_page(uint64_t offset, bool write) override;
 
     Result<void> open(OpenFile& file) override;
     Result<size_t> read(OpenFile& file, uint64_t offset, IoBuffer& buffer) override;

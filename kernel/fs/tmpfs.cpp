@@ -483,6 +483,19 @@ Result<void> TmpfsNode::truncate(uint64_t size) {
     return {};
 }
 
+void* TmpfsNode::shared_page(uint64_t offset, bool write) {
+    // FIXME: truncating a file frees pages a shared mapping may still map (Linux: SIGBUS on the
+    // next access); the mapping holds the file open, so unlinking is safe.
+    if (!is_regular() || offset % kPageSize != 0 || offset / kPageSize >= page_up(m_size))
+        return nullptr;
+    uintptr_t entry = m_pages.get(offset / kPageSize);
+    if (entry && (!write || !PageTree::is_borrowed(entry)))
+        return const_cast<void*>(PageTree::page_of(entry));
+    auto slot = writable_page(offset / kPageSize, false);
+    if (slot.is_error()) return nullptr;
+    return reinterpret_cast<void*>(*slot.value());
+}
+
 Result<void> TmpfsNode::borrow_page(uint64_t index, const void* page) {
     uintptr_t* slot = TRY(m_pages.slot(index));
     VERIFY(*slot == 0);

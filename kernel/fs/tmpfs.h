@@ -36,6 +36,7 @@ class TmpfsNode final : public Vnode {
     Result<size_t> write(OpenFile& file, uint64_t offset, IoBuffer& buffer) override;
     Result<uint64_t> seek_data(uint64_t offset, uint64_t size, bool hole) override;
     Result<void> allocate(uint64_t offset, uint64_t length) override;
+    void* shared_page(uint64_t offset, bool write) override;
 
     // ---- for the overlay (its upper layer) and copy-up ----
     bool is_whiteout() const { return type() == kTypeChar && m_rdev == 0; }

@@ -129,6 +129,14 @@ class Vnode : public RefCounted<Vnode>, public FileOps {
     // A read-only view of the file's page at `offset` (page-aligned) that stays valid as long
     // as the file system exists — image pages — or null. Lets a copy-up share instead of copy.
     virtual const void* direct_page(uint64_t) { return nullptr; }
+    // The same for [offset, offset + length) (offset page-aligned): the file's bytes there when
+    // they lie in one contiguous run of image pages, else null. Lets mmap map image files
+    // without copying.
+    virtual const void* direct_range(uint64_t, uint64_t) { return nullptr; }
+    // The file's own page at `offset` (page-aligned, below the size rounded up to pages) for a
+    // shared mapping, created when absent; a page that must not be written (borrowed from the
+    // image) only when !write. Null past the end or when out of space.
+    virtual void* shared_page(uint64_t, bool) { return nullptr; }
 
   protected:
     Vnode(FileSystem& fs, uint32_t type) : m_fs(&fs), m_type(type & kTypeMask) {}

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "lib/print.h"
 #include "lib/timeline.h"
 #include "lib/random.h"
 #include "linux/elf.h"
@@ -40,67 +41,148 @@ uint64_t stack_bytes_needed(std::span<const std::string_view> argv,
     return bytes;
 }
 
+// A file of the image stored in one piece: its bytes (through the direct map) and where they are
+// in guest-physical memory, so segments can be mapped from it without copying.
+struct ImageFile {
+    std::span<const uint8_t> bytes;
+    uint64_t paddr;
+};
+
+Result<ImageFile> find_in_image(const ImageLocation& loc, std::string_view path,
+                                const char** reason) {
+    auto inode = loc.image->resolve(path, true);
+    if (inode.is_error()) {
+        *reason = "not found in the image";
+        return inode.error();
+    }
+    if (!inode->is_regular()) {
+        *reason = "not a regular file";
+        return Errno::ACCES;
+    }
+    auto offset = loc.image->contiguous_offset(inode.value(), 0, inode->size);
+    if (offset.is_error()) {
+        // FIXME: a program stored in pieces (chunk-based layout) needs a copying loader.
+        *reason = "not stored contiguously in the image";
+        return offset.error();
+    }
+    uint64_t paddr = loc.paddr + offset.value();
+    return ImageFile{{static_cast<const uint8_t*>(platform::phys_to_virt(paddr)), inode->size},
+                     paddr};
+}
+
+// Maps the PT_LOAD segments of `elf` (the image file `file`) at `bias`: text and read-only data
+// straight from the image's pages, writable data copy on write, .bss anonymous. Returns the end
+// of the highest mapping.
+Result<uint64_t> map_segments(const elf::ElfFile& elf, const ImageFile& file, uint64_t bias,
+                              const char* name, elf::ElfProblem* problem) {
+    auto& as = mm::address_space();
+    elf::Mapping mappings[2 * elf::kMaxProgramHeaders];
+    size_t count = TRY(elf::plan_load(elf, bias, mappings, problem));
+    uint64_t highest = 0;
+    for (size_t i = 0; i < count; i++) {
+        const elf::Mapping& m = mappings[i];
+        if (m.is_anonymous()) {
+            TRY(as.map_anonymous(m.vaddr, m.length, m.prot, name));
+        } else {
+            uint64_t file_bytes = m.file_bytes;
+            // A read-only page cut by the end of the file maps whole: EROFS pads with zeros.
+            if (!(m.prot & elf::kProtWrite) && m.file_offset + file_bytes >= file.bytes.size())
+                file_bytes = page_up(file_bytes) < m.length ? page_up(file_bytes) : m.length;
+            TRY(as.map_image(m.vaddr, m.length, m.prot, file.paddr + m.file_offset, file_bytes,
+                             name));
+            // Text and read-only data: present now, straight from the image.
+            if (!(m.prot & elf::kProtWrite)) TRY(as.map_image_pages_now(m.vaddr));
+        }
+        if (m.end() > highest) highest = m.end();
+    }
+    return highest;
+}
+
+// Room for the dynamic linker in the mmap area (top-down, as Linux's load_elf_interp maps it):
+// a base for its lowest segment honouring its p_align.
+Result<uint64_t> interpreter_base(const elf::ElfFile& elf) {
+    uint64_t align = elf.max_load_alignment();
+    uint64_t size = elf.load_span().size();
+    uint64_t start = TRY(mm::address_space().find_free(size + align - kPage));
+    return (start + align - 1) & ~(align - 1);
+}
+
+// "interpreter /lib64/ld-linux-x86-64.so.2: <why>" for the one-line failure report.
+const char* interpreter_reason(std::string_view path, const char* why) {
+    static char text[320];
+    format(text, sizeof text, "interpreter %.*s: %s", static_cast<int>(path.size() > 200 ? 200 : path.size()),
+           path.data(), why);
+    return text;
+}
+
 } // namespace
 
 ExecFailure exec_program(const ImageLocation& loc, std::span<const std::string_view> argv,
                          std::span<const std::string_view> envp) {
-    using namespace fs::erofs;
     if (argv.empty()) return {Errno::INVAL, "no program to run"};
     auto& as = mm::address_space();
     // Image pages are mapped read-only and never freed; the address space must know them.
     as.set_image_range(loc.paddr, loc.size);
 
-    auto inode = loc.image->resolve(argv[0], true);
-    if (inode.is_error()) return {inode.error(), "not found in the image"};
-    if (!inode->is_regular()) return {Errno::ACCES, "not a regular file"};
-    auto offset = loc.image->contiguous_offset(inode.value(), 0, inode->size);
-    if (offset.is_error()) return {offset.error(), "not stored contiguously in the image"};
-    // FIXME: a program stored in pieces (chunk-based layout) needs a copying loader.
-    auto bytes = std::span<const uint8_t>(
-        static_cast<const uint8_t*>(platform::phys_to_virt(loc.paddr + offset.value())),
-        inode->size);
-
+    const char* reason = nullptr;
+    auto program = find_in_image(loc, argv[0], &reason);
+    if (program.is_error()) return {program.error(), reason};
     elf::ElfProblem problem = elf::ElfProblem::None;
-    auto file = elf::ElfFile::parse(bytes, &problem);
+    auto file = elf::ElfFile::parse(program->bytes, &problem);
     if (file.is_error()) return {file.error(), elf::describe(problem)};
-    if (file->has_interpreter())
-        return {Errno::NOEXEC, "dynamically linked executables are not supported yet"};
 
-    uint64_t base = file->is_dynamic_object() ? kPieBase + random_pages(kPieRandomPages) : 0;
-    auto bias = elf::load_bias_for(file.value(), base);
-    if (bias.is_error()) return {bias.error(), "cannot place the program"};
-    elf::Mapping mappings[2 * elf::kMaxProgramHeaders];
-    auto count = elf::plan_load(file.value(), bias.value(), mappings, &problem);
-    if (count.is_error()) return {count.error(), elf::describe(problem)};
-
-    const uint64_t file_paddr = loc.paddr + offset.value();
-    uint64_t highest = 0;
-    for (size_t i = 0; i < count.value(); i++) {
-        const elf::Mapping& m = mappings[i];
-        Result<void> r = {};
-        if (m.is_anonymous()) {
-            r = as.map_anonymous(m.vaddr, m.length, m.prot, argv[0].data());
-        } else {
-            uint64_t file_bytes = m.file_bytes;
-            // A read-only page cut by the end of the file maps whole: EROFS pads with zeros.
-            if (!(m.prot & elf::kProtWrite) && m.file_offset + file_bytes >= inode->size)
-                file_bytes = page_up(file_bytes) < m.length ? page_up(file_bytes) : m.length;
-            r = as.map_image(m.vaddr, m.length, m.prot, file_paddr + m.file_offset, file_bytes,
-                             argv[0].data());
-            // Text and read-only data: present now, straight from the image.
-            if (!r.is_error() && !(m.prot & elf::kProtWrite)) r = as.map_image_pages_now(m.vaddr);
-        }
-        if (r.is_error()) return {r.error(), "out of memory mapping the program"};
-        if (m.end() > highest) highest = m.end();
-    }
-
-    // Heap after the program, stack at the top, mmap area below the stack.
-    as.set_brk_start(page_up(highest) + random_pages(kBrkRandomBytes / kPage));
+    // Stack at the top, mmap area below it (the interpreter goes there), heap after the program.
     uint64_t stack_top = kStackTopMax - random_pages(kStackRandomPages);
     uint64_t stack_size = process().stack_limit;
     if (stack_size < 128 * 1024 || stack_size > (1ull << 32)) stack_size = 8ull << 20;
     uint64_t gap = stack_size < kMmapGapMin ? kMmapGapMin : stack_size;
     as.set_mmap_base(stack_top - gap - random_pages(kPieRandomPages));
+
+    uint64_t base = file->is_dynamic_object() ? kPieBase + random_pages(kPieRandomPages) : 0;
+    auto bias = elf::load_bias_for(file.value(), base);
+    if (bias.is_error()) return {bias.error(), "cannot place the program"};
+    auto highest = map_segments(file.value(), program.value(), bias.value(), argv[0].data(), &problem);
+    if (highest.is_error())
+        return {highest.error(), problem != elf::ElfProblem::None ? elf::describe(problem)
+                                                                  : "out of memory mapping the program"};
+
+    elf::AuxvInputs aux;
+    if (auto phdr = file->program_headers_vaddr()) aux.phdr = *phdr + bias.value();
+    aux.phnum = file->program_header_count();
+    aux.entry = file->entry() + bias.value();
+    uint64_t start_at = aux.entry;
+
+    if (file->has_interpreter()) {
+        // PT_INTERP: the dynamic linker, from the image, at a randomized base in the mmap area;
+        // the program starts in it with AT_BASE = its bias and AT_ENTRY = the program's entry.
+        std::string_view interp_path = file->interpreter();
+        auto interp = find_in_image(loc, interp_path, &reason);
+        if (interp.is_error()) return {interp.error(), interpreter_reason(interp_path, reason)};
+        auto interp_elf = elf::ElfFile::parse(interp->bytes, &problem);
+        if (interp_elf.is_error() || interp_elf->has_interpreter())
+            return {Errno::NOEXEC, interpreter_reason(interp_path, interp_elf.is_error()
+                                                                   ? elf::describe(problem)
+                                                                   : "has an interpreter itself")};
+        uint64_t interp_bias = 0;
+        if (interp_elf->is_dynamic_object()) {
+            auto at = interpreter_base(interp_elf.value());
+            if (at.is_error()) return {Errno::NOMEM, "no room for the interpreter"};
+            auto b = elf::load_bias_for(interp_elf.value(), at.value());
+            if (b.is_error()) return {b.error(), interpreter_reason(interp_path, "cannot place it")};
+            interp_bias = b.value();
+        }
+        auto mapped = map_segments(interp_elf.value(), interp.value(), interp_bias,
+                                   interp_path.data(), &problem);
+        if (mapped.is_error())
+            return {mapped.error(),
+                    interpreter_reason(interp_path, problem != elf::ElfProblem::None
+                                                        ? elf::describe(problem)
+                                                        : "out of memory mapping it")};
+        aux.base = interp_bias;
+        start_at = interp_elf->entry() + interp_bias;
+    }
+
+    as.set_brk_start(page_up(highest.value()) + random_pages(kBrkRandomBytes / kPage));
     if (as.map_anonymous(stack_top - stack_size, stack_size, platform::ProtRead | platform::ProtWrite,
                          "[stack]", true)
             .is_error())
@@ -119,10 +201,6 @@ ExecFailure exec_program(const ImageLocation& loc, std::span<const std::string_v
             return {Errno::NOMEM, "out of memory for the stack"};
     }
 
-    elf::AuxvInputs aux;
-    if (auto phdr = file->program_headers_vaddr()) aux.phdr = *phdr + bias.value();
-    aux.phnum = file->program_header_count();
-    aux.entry = file->entry() + bias.value();
     aux.hwcap = platform::hwcap();
     random().fill(aux.random.data(), aux.random.size());
     aux.execfn = argv[0];
@@ -145,7 +223,7 @@ ExecFailure exec_program(const ImageLocation& loc, std::span<const std::string_v
     if (size_t slash = file_name.rfind('/'); slash != file_name.npos) file_name.remove_prefix(slash + 1);
     memcpy(process().comm, file_name.data(), file_name.size() < 15 ? file_name.size() : 15);
     timeline::mark(timeline::Milestone::App);
-    platform::enter_user(aux.entry, stack->rsp);
+    platform::enter_user(start_at, stack->rsp);
 }
 
 } // namespace wisp::linux

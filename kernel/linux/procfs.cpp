@@ -106,10 +106,11 @@ Result<size_t> store_comm(const char* data, size_t length, uint64_t) {
 Result<void> gen_maps(TextBuffer& out, uint64_t) {
     for (const mm::Vma& v : mm::address_space().vmas()) {
         size_t before = out.size();
-        TRY(out.appendf("%08lx-%08lx %c%c%c%c %08x %02x:%02x %lu ", v.start, v.end,
+        TRY(out.appendf("%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ", v.start, v.end,
                         v.prot & platform::ProtRead ? 'r' : '-',
                         v.prot & platform::ProtWrite ? 'w' : '-',
-                        v.prot & platform::ProtExec ? 'x' : '-', 'p', 0u, 0u, 0u, 0ul));
+                        v.prot & platform::ProtExec ? 'x' : '-', v.shared ? 's' : 'p',
+                        v.file_offset, 0u, 0u, v.file ? v.file->inode() : 0ul));
         if (v.name) {
             // Linux pads the name to column 73 (seq_pad).
             for (size_t col = out.size() - before; col < 73; col++)

@@ -47,6 +47,7 @@ constexpr Signature kSignatures[] = {
     {9, {A::Hex, A::Unsigned, A::Prot, A::MapFlags, A::Fd, A::Hex}}, // mmap
     {10, {A::Hex, A::Unsigned, A::Prot}},             // mprotect
     {11, {A::Hex, A::Unsigned}},                      // munmap
+    {25, {A::Hex, A::Unsigned, A::Unsigned, A::Hex, A::Hex}}, // mremap
     {12, {A::Hex}},                                   // brk
     {13, {A::Signal, A::Hex, A::Hex, A::Unsigned}},   // rt_sigaction
     {14, {A::Int, A::Hex, A::Hex, A::Unsigned}},      // rt_sigprocmask

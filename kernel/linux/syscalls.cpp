@@ -54,6 +54,9 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[22] = &invoke<sys_pipe>;
     t[23] = &invoke<sys_select>;
     t[24] = &invoke<sys_sched_yield>;
+    t[25] = &invoke<sys_mremap>;
+    t[26] = &invoke<sys_msync>;
+    t[27] = &invoke<sys_mincore>;
     t[28] = &invoke<sys_madvise>;
     t[32] = &invoke<sys_dup>;
     t[33] = &invoke<sys_dup2>;

@@ -153,6 +153,10 @@ Result<long> sys_mmap(uint64_t address, uint64_t length, int prot, int flags, in
 Result<long> sys_munmap(uint64_t address, uint64_t length);
 Result<long> sys_mprotect(uint64_t address, uint64_t length, int prot);
 Result<long> sys_madvise(uint64_t address, uint64_t length, int advice);
+Result<long> sys_mremap(uint64_t old_address, uint64_t old_length, uint64_t new_length, int flags,
+                        uint64_t new_address);
+Result<long> sys_msync(uint64_t address, uint64_t length, int flags);
+Result<long> sys_mincore(uint64_t address, uint64_t length, UserPtr<uint8_t> vector);
 
 // sys_thread.cpp, futex.cpp
 Result<long> sys_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid,

@@ -62,7 +62,9 @@ Result<void> AddressSpace::split_at(uint64_t address) {
     Vma upper = m_vmas[i];
     upper.start = address;
     if (upper.kind == VmaKind::Image) upper.image_paddr += address - m_vmas[i].start;
+    upper.file_offset += address - m_vmas[i].start;
     TRY(m_vmas.try_insert(i + 1, upper));
+    if (upper.file) upper.file->hold();
     m_vmas[i].end = address;
     return {};
 }
@@ -72,25 +74,57 @@ Result<void> AddressSpace::map_anonymous(uint64_t start, uint64_t length, uint32
     length = page_up(length);
     if (!valid_range(start, length)) return Errno::INVAL;
     if (!is_free(start, length)) TRY(unmap(start, length));
-    return insert(Vma{start, start + length, prot, VmaKind::Anonymous, grows_down, 0, 0, name});
+    return insert(Vma{start, start + length, prot, VmaKind::Anonymous, grows_down, false, true, 0, 0,
+                      0, nullptr, name});
 }
 
 Result<void> AddressSpace::map_image(uint64_t start, uint64_t length, uint32_t prot,
-                                     uint64_t image_paddr, uint64_t file_bytes, const char* name) {
+                                     uint64_t image_paddr, uint64_t file_bytes, const char* name,
+                                     MappedFile* file, uint64_t file_offset) {
     length = page_up(length);
     if (!valid_range(start, length) || (image_paddr & (kPageSize - 1)) != 0) return Errno::INVAL;
     if (!is_free(start, length)) TRY(unmap(start, length));
-    return insert(Vma{start, start + length, prot, VmaKind::Image, false, image_paddr,
-                      start + file_bytes, name});
+    TRY(insert(Vma{start, start + length, prot, VmaKind::Image, false, false, true, image_paddr,
+                   start + file_bytes, file_offset, file, file ? file->path() : name}));
+    if (file) file->hold();
+    return {};
 }
 
-void AddressSpace::release_pages(uint64_t start, uint64_t end) {
+Result<void> AddressSpace::map_file(uint64_t start, uint64_t length, uint32_t prot,
+                                    MappedFile& file, uint64_t offset, bool shared,
+                                    bool may_write) {
+    length = page_up(length);
+    if (!valid_range(start, length) || (offset & (kPageSize - 1)) != 0) return Errno::INVAL;
+    if (!is_free(start, length)) TRY(unmap(start, length));
+    TRY(insert(Vma{start, start + length, prot, VmaKind::File, false, shared, may_write, 0, 0,
+                   offset, &file, file.path()}));
+    file.hold();
+    return {};
+}
+
+void AddressSpace::release_pages(const Vma& v, uint64_t start, uint64_t end) {
+    if (v.kind == VmaKind::File && v.shared) {
+        // The file's own pages: the file keeps them.
+        platform::unmap_user_range(start, end, nullptr, nullptr);
+        return;
+    }
     platform::unmap_user_range(
         start, end,
         [](uint64_t paddr, void* ctx) {
             if (!static_cast<AddressSpace*>(ctx)->is_image_frame(paddr)) frames().free(paddr);
         },
         this);
+}
+
+void AddressSpace::release_range(uint64_t start, uint64_t end) {
+    for (size_t i = index_of(start); i < m_vmas.size() && m_vmas[i].start < end; i++) {
+        const Vma& v = m_vmas[i];
+        release_pages(v, std::max(start, v.start), std::min(end, v.end));
+    }
+}
+
+void AddressSpace::discard(uint64_t start, uint64_t length) {
+    release_range(start, start + length);
 }
 
 Result<void> AddressSpace::unmap(uint64_t start, uint64_t length) {
@@ -100,8 +134,98 @@ Result<void> AddressSpace::unmap(uint64_t start, uint64_t length) {
     TRY(split_at(start));
     TRY(split_at(end));
     size_t i = index_of(start);
-    while (i < m_vmas.size() && m_vmas[i].start < end) m_vmas.remove(i);
-    release_pages(start, end);
+    while (i < m_vmas.size() && m_vmas[i].start < end) {
+        release_pages(m_vmas[i], m_vmas[i].start, m_vmas[i].end);
+        MappedFile* file = m_vmas[i].file;
+        m_vmas.remove(i);
+        if (file) file->release();
+    }
+    return {};
+}
+
+bool AddressSpace::is_mapped(uint64_t start, uint64_t length) const {
+    for (uint64_t a = start; a < start + length;) {
+        const Vma* v = find(a);
+        if (v == nullptr) return false;
+        a = v->end;
+    }
+    return true;
+}
+
+Result<uint64_t> AddressSpace::remap(uint64_t old_start, uint64_t old_length, uint64_t new_length,
+                                     bool may_move, uint64_t fixed_at, bool keep_old) {
+    old_length = page_up(old_length);
+    new_length = page_up(new_length);
+    size_t i = index_of(old_start);
+    if (i == m_vmas.size() || m_vmas[i].start > old_start || old_length > m_vmas[i].end - old_start)
+        return Errno::FAULT;
+    const uint64_t old_end = old_start + old_length;
+    // Linux: MREMAP_DONTUNMAP only moves private anonymous memory, size unchanged.
+    if (keep_old && (m_vmas[i].kind != VmaKind::Anonymous || old_length != new_length))
+        return Errno::INVAL;
+    if (fixed_at == 0 && !keep_old) {
+        if (new_length <= old_length) {
+            if (new_length < old_length) TRY(unmap(old_start + new_length, old_length - new_length));
+            return old_start;
+        }
+        // Grow in place when the area ends here and the space after it is free.
+        uint64_t grow = new_length - old_length;
+        if (old_end == m_vmas[i].end && grow <= kUserEnd - old_end && is_free(old_end, grow)) {
+            m_vmas[i].end = old_start + new_length;
+            return old_start;
+        }
+        if (!may_move) return Errno::NOMEM;
+    }
+
+    uint64_t target;
+    if (fixed_at != 0) {
+        if (!valid_range(fixed_at, new_length)) return Errno::INVAL;
+        if (fixed_at < old_end && old_start < fixed_at + new_length) return Errno::INVAL;
+        TRY(unmap(fixed_at, new_length));
+        target = fixed_at;
+    } else {
+        target = TRY(find_free(new_length));
+    }
+    if (new_length < old_length) {
+        TRY(unmap(old_start + new_length, old_length - new_length));
+        old_length = new_length;
+    }
+    TRY(split_at(old_start));
+    TRY(split_at(old_start + old_length));
+    i = index_of(old_start);
+    Vma moved = m_vmas[i]; // exactly [old_start, old_start + old_length) now
+    moved.start = target;
+    moved.end = target + new_length;
+    if (moved.kind == VmaKind::Image)
+        moved.file_end = moved.file_end > old_start ? target + (moved.file_end - old_start) : target;
+    TRY(insert(moved));
+    if (moved.file) moved.file->hold();
+    if (platform::move_user_range(old_start, old_start + old_length, target).is_error()) {
+        // Out of page-table memory: undo what can be undone and report it.
+        (void)unmap(target, new_length);
+        return Errno::NOMEM;
+    }
+    if (!keep_old) {
+        i = index_of(old_start);
+        MappedFile* file = m_vmas[i].file;
+        m_vmas.remove(i); // its pages moved: nothing to release
+        if (file) file->release();
+    }
+    return target;
+}
+
+Result<void> AddressSpace::residency(uint64_t start, uint64_t length, uint8_t* out) const {
+    length = page_up(length);
+    if (!is_mapped(start, length)) return Errno::NOMEM;
+    size_t n = 0;
+    for (uint64_t page = start; page < start + length; page += kPageSize, n++) {
+        const Vma* v = find(page);
+        // File pages are resident when the file has them (the image is in memory, tmpfs files
+        // are memory), as Linux reports page-cache pages; anonymous ones when touched.
+        bool in_file = (v->kind == VmaKind::Image && page < page_up(v->file_end)) ||
+                       v->kind == VmaKind::File;
+        out[n] = in_file || platform::user_page_phys(page) != 0 ? 1 : 0;
+    }
     return {};
 }
 
@@ -113,6 +237,7 @@ Result<void> AddressSpace::protect(uint64_t start, uint64_t length, uint32_t pro
     for (uint64_t a = start; a < end;) {
         const Vma* v = find(a);
         if (v == nullptr) return Errno::NOMEM;
+        if ((prot & platform::ProtWrite) && !v->may_write) return Errno::ACCES;
         a = v->end;
     }
     TRY(split_at(start));
@@ -122,9 +247,10 @@ Result<void> AddressSpace::protect(uint64_t start, uint64_t length, uint32_t pro
         v.prot = prot;
         // Image pages stay read-only in the page tables: a write must fault and copy.
         uint32_t pte_prot = prot;
-        if (v.kind == VmaKind::Image) {
-            // Present pages that are private copies could keep write access, but telling them
-            // apart needs a walk per page; the next write fault restores it.
+        if (v.kind == VmaKind::Image || (v.kind == VmaKind::File && v.shared)) {
+            // Present pages that are private copies (or the file's own writable pages) could
+            // keep write access, but telling them apart needs a walk per page; the next write
+            // fault restores it.
             pte_prot &= ~platform::ProtWrite;
         }
         platform::protect_user_range(v.start, v.end, pte_prot);
@@ -150,6 +276,24 @@ Result<uint64_t> AddressSpace::find_free(uint64_t length) const {
 
 bool AddressSpace::populate_page(Vma& v, uint64_t page, bool write) {
     uint32_t prot = v.prot;
+    if (v.kind == VmaKind::File) {
+        uint64_t offset = v.file_offset + (page - v.start);
+        if (v.shared) {
+            bool writable = write && (prot & platform::ProtWrite);
+            uint64_t paddr = v.file->shared_page(offset, writable);
+            if (paddr == 0) return false;
+            return !platform::map_user_page(page, paddr, writable ? prot : prot & ~platform::ProtWrite)
+                        .is_error();
+        }
+        uint64_t frame = frames().allocate();
+        if (frame == 0) return false;
+        if (!v.file->read_page(offset, platform::phys_to_virt(frame)) ||
+            platform::map_user_page(page, frame, prot).is_error()) {
+            frames().free(frame);
+            return false;
+        }
+        return true;
+    }
     if (v.kind == VmaKind::Anonymous || page >= v.file_end) {
         uint64_t frame = frames().allocate_zeroed();
         if (frame == 0) return false;
@@ -189,6 +333,10 @@ AddressSpace::Fault AddressSpace::resolve_fault(uint64_t address, bool write, bo
         }
         return populate_page(v, page, true) ? Fault::Resolved : Fault::OutOfMemory;
     }
+
+    // File pages come one at a time: each is a copy or a lookup in the file.
+    if (v.kind == VmaKind::File)
+        return populate_page(v, page, write) ? Fault::Resolved : Fault::OutOfMemory;
 
     bool image = v.kind == VmaKind::Image && page < v.file_end;
     if (image && (write || page + kPageSize > v.file_end)) {

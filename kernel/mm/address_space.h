@@ -13,7 +13,9 @@
 //   0x0000'0000'0001'0000  nothing below (page 0 never mapped)
 //
 // Image-backed VMAs map the image's own pages (zero copy) read-only; a write to a private
-// writable one copies the page first.
+// writable one copies the page first. File-backed VMAs (files mmap()ed that are not in the
+// image: tmpfs, copied-up files) ask the file for each page on fault: a private one copies it,
+// a shared one maps the file's own page.
 #include <stdint.h>
 
 #include "lib/result.h"
@@ -27,15 +29,38 @@ struct HeapAllocator {
     static void free(void* p) { kfree(p); }
 };
 
-enum class VmaKind : uint8_t { Anonymous, Image };
+enum class VmaKind : uint8_t { Anonymous, Image, File };
+
+// A file mmap() mapped (Linux vm_file), kept alive by the VMAs that map it (one reference each).
+class MappedFile {
+  public:
+    virtual void hold() = 0;
+    virtual void release() = 0;
+    // Private mappings: copies the file's page at `offset` into `page` (4 KiB, zero past the end
+    // of the file). False when the file cannot be read.
+    virtual bool read_page(uint64_t offset, void* page) = 0;
+    // Shared mappings: the physical address of the file's own page at `offset`, made writable
+    // (unshared from the image) when `write`; 0 past the end of the file or out of memory.
+    virtual uint64_t shared_page(uint64_t offset, bool write) = 0;
+    // For /proc/self/maps.
+    virtual const char* path() const = 0;
+    virtual uint64_t inode() const = 0;
+
+  protected:
+    ~MappedFile() = default;
+};
 
 struct Vma {
     uint64_t start, end; // page-aligned [start, end)
     uint32_t prot;       // platform::Prot bits
     VmaKind kind;
     bool grows_down;     // the stack: fault-around goes downwards
+    bool shared;          // File: MAP_SHARED, the pages are the file's (never freed here)
+    bool may_write;       // mprotect may add PROT_WRITE (false: shared mapping of a read-only fd)
     uint64_t image_paddr; // Image: physical address backing `start`
     uint64_t file_end;    // Image: vaddr where file bytes end; zero-filled beyond
+    uint64_t file_offset; // Image and File mappings made by mmap: file offset of `start`
+    MappedFile* file;     // File (and mmap()ed Image areas): holds a reference
     const char* name;     // for /proc/self/maps: a path, "[stack]", "[heap]" or nullptr
 };
 
@@ -53,13 +78,31 @@ public:
                                bool grows_down = false);
     // Maps [start, start+length) backed by image bytes at image_paddr for the first file_bytes
     // bytes, zero beyond. image_paddr must be page-aligned (EROFS noinline_data file data is).
+    // `file` (optional: mmap of an image file) names the area and is held while mapped.
     Result<void> map_image(uint64_t start, uint64_t length, uint32_t prot, uint64_t image_paddr,
-                           uint64_t file_bytes, const char* name);
+                           uint64_t file_bytes, const char* name, MappedFile* file = nullptr,
+                           uint64_t file_offset = 0);
+    // Maps [start, start+length) to `file` from `offset` (page-aligned): private copies of its
+    // pages, or with `shared` the file's own pages. Takes a reference on `file`.
+    Result<void> map_file(uint64_t start, uint64_t length, uint32_t prot, MappedFile& file,
+                          uint64_t offset, bool shared, bool may_write);
     Result<void> unmap(uint64_t start, uint64_t length);
+    // Errors as mprotect: NOMEM when part of the range is unmapped, ACCES when write access is
+    // asked of a shared mapping of a file opened read-only.
     Result<void> protect(uint64_t start, uint64_t length, uint32_t prot);
     // Drops the pages of [start, start+length) but keeps the areas: the next touch sees zeroes
-    // (anonymous) or the image's bytes again (MADV_DONTNEED).
-    void discard(uint64_t start, uint64_t length) { release_pages(start, start + length); }
+    // (anonymous) or the file's bytes again (MADV_DONTNEED).
+    void discard(uint64_t start, uint64_t length);
+    // mremap(2): resizes or moves the mapping at [old_start, old_start + old_length), which must
+    // lie in one area (FAULT otherwise). `may_move`/`fixed_at`/`keep_old` are MREMAP_MAYMOVE,
+    // MREMAP_FIXED (its address, else 0) and MREMAP_DONTUNMAP. Returns the new address.
+    Result<uint64_t> remap(uint64_t old_start, uint64_t old_length, uint64_t new_length,
+                           bool may_move, uint64_t fixed_at, bool keep_old);
+    // mincore(2): one byte per page of [start, start+length) into `out` (1 = resident). NOMEM
+    // when part of the range is unmapped.
+    Result<void> residency(uint64_t start, uint64_t length, uint8_t* out) const;
+    // True when every page of [start, start+length) belongs to some area.
+    bool is_mapped(uint64_t start, uint64_t length) const;
     // A free range of `length` bytes, highest first below the mmap base.
     Result<uint64_t> find_free(uint64_t length) const;
     bool is_free(uint64_t start, uint64_t length) const;
@@ -86,7 +129,10 @@ public:
 private:
     Result<void> insert(const Vma& vma);
     Result<void> split_at(uint64_t address);
-    void release_pages(uint64_t start, uint64_t end);
+    // Unmaps the pages of [start, end), all inside area `v`, freeing the ones it owns.
+    void release_pages(const Vma& v, uint64_t start, uint64_t end);
+    // release_pages for every area overlapping [start, end).
+    void release_range(uint64_t start, uint64_t end);
     bool populate_page(Vma& vma, uint64_t page, bool write);
     size_t index_of(uint64_t address) const; // first VMA with end > address
     bool is_image_frame(uint64_t paddr) const {

@@ -80,6 +80,10 @@ bool protect_user_page(uint64_t vaddr, uint32_t prot);
 void unmap_user_range(uint64_t start, uint64_t end, void (*on_page)(uint64_t paddr, void* ctx),
                       void* ctx);
 void protect_user_range(uint64_t start, uint64_t end, uint32_t prot);
+// Moves the present pages of [start, end) to the same offsets from `to` (mremap), keeping their
+// frames and protections; the target range must hold no pages. NOMEM when a page table cannot
+// be allocated (the pages moved so far stay moved).
+Result<void> move_user_range(uint64_t start, uint64_t end, uint64_t to);
 // The physical address a user page maps, or 0 when not mapped.
 uint64_t user_page_phys(uint64_t vaddr, uint32_t* prot = nullptr);
 

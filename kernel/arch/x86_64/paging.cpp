@@ -174,4 +174,22 @@ void protect_user_range(uint64_t start, uint64_t end, uint32_t prot) {
                      });
 }
 
+Result<void> move_user_range(uint64_t start, uint64_t end, uint64_t to) {
+    bool failed = false;
+    for_each_present(reinterpret_cast<uint64_t>(boot_pml4), 39, 0, start, end,
+                     [&](uint64_t vaddr, uint64_t& pte) {
+                         if (failed) return;
+                         uint64_t* target = walk(to + (vaddr - start), true);
+                         if (target == nullptr) {
+                             failed = true;
+                             return;
+                         }
+                         *target = pte; // was absent: nothing to invalidate
+                         pte = 0;
+                         invalidate(vaddr);
+                     });
+    if (failed) return Errno::NOMEM;
+    return {};
+}
+
 } // namespace wisp::platform
