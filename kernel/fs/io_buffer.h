@@ -37,10 +37,21 @@ class IoBuffer {
     // handed over: fewer than `length` (or EFAULT if none) when the memory ends early.
     virtual Result<size_t> stream(size_t at, size_t length, ByteSink& sink) = 0;
 
+    // Where the buffer's memory first proved inaccessible (a store or load failed there), or
+    // kNoFault. Linux moves every byte before such a fault and reports the short count; a file
+    // system stops at its own chunk boundary instead, so the system call layer finishes the
+    // transfer up to here.
+    static constexpr size_t kNoFault = ~size_t{0};
+    size_t fault_offset() const { return m_fault_offset; }
+
   protected:
     explicit IoBuffer(size_t size) : m_size(size) {}
     ~IoBuffer() = default;
+    void note_fault(size_t at) {
+        if (at < m_fault_offset) m_fault_offset = at;
+    }
     size_t m_size;
+    size_t m_fault_offset = kNoFault;
 };
 
 // The part [start, start + size) of another buffer (what a write still has to do after a short

@@ -153,9 +153,12 @@ Result<long> sys_futex(uint64_t address, int op, uint32_t value, uint64_t timeou
     }
     case kWake:
         if (address & 3) return Errno::INVAL;
+        // Linux get_futex_key(): a wake reads nothing, but the address must be a user one.
+        if (!user_range_ok(address, 4)) return Errno::FAULT;
         return wake_and_requeue(address, kBitsetMatchAny, static_cast<int>(value), 0, 0);
     case kWakeBitset:
         if (address & 3) return Errno::INVAL;
+        if (!user_range_ok(address, 4)) return Errno::FAULT;
         if (value3 == 0) return Errno::INVAL;
         return wake_and_requeue(address, value3, static_cast<int>(value), 0, 0);
     case kCmpRequeue: {
@@ -165,6 +168,7 @@ Result<long> sys_futex(uint64_t address, int op, uint32_t value, uint64_t timeou
     }
     case kRequeue:
         if ((address & 3) || (address2 & 3)) return Errno::INVAL;
+        if (!user_range_ok(address, 4) || !user_range_ok(address2, 4)) return Errno::FAULT;
         if (static_cast<int32_t>(value) < 0 || static_cast<int32_t>(timeout_or_value2) < 0)
             return Errno::INVAL;
         return wake_and_requeue(address, kBitsetMatchAny, static_cast<int>(value), address2,

@@ -37,6 +37,18 @@ OpenFile* writable_file(int fd) {
     return file && file->can_write() ? file : nullptr;
 }
 
+// A transfer whose buffer ran into inaccessible memory after `done` bytes: the file system
+// stopped at its own chunk boundary, Linux at the fault, so move the bytes in between with
+// `op(at, part_of_buffer)`. Streams are left alone (what a pipe handed over is gone).
+template<typename Op>
+size_t complete_to_fault(fs::IoBuffer& buffer, size_t done, Op&& op) {
+    size_t fault = buffer.fault_offset();
+    if (fault == fs::IoBuffer::kNoFault || fault <= done) return done;
+    fs::SubBuffer part(buffer, done, fault - done);
+    auto r = op(done, part);
+    return r.is_error() ? done : done + r.value();
+}
+
 // `position` < 0: at (and advancing) the file's offset; else pread/pwrite at `position`.
 // AGAIN from the file means the call would block: EAGAIN for a non-blocking description,
 // otherwise the thread waits on the file's queue and tries again.
@@ -48,7 +60,14 @@ Result<long> read_at(OpenFile& file, fs::IoBuffer& buffer, int64_t position) {
     for (;;) {
         auto r = file.read(offset, buffer);
         if (!r.is_error() || r.error().code != Errno::AGAIN || file.non_blocking()) {
-            size_t n = TRY(static_cast<Result<size_t>&&>(r));
+            size_t n = 0;
+            if (!r.is_error()) n = r.value();
+            else if (r.error().code != Errno::FAULT || stream) return r.error();
+            if (!stream)
+                n = complete_to_fault(buffer, n, [&](size_t at, fs::IoBuffer& part) {
+                    return file.read(offset + at, part);
+                });
+            if (n == 0 && r.is_error()) return r.error();
             if (position < 0 && !stream) file.offset = offset + n;
             return static_cast<long>(n);
         }
@@ -68,6 +87,7 @@ Result<long> write_at(OpenFile& file, fs::IoBuffer& buffer, int64_t position) {
     }
     // A blocking write to a pipe goes on until everything is written (pipe(7)).
     size_t done = 0;
+    Errno failure{};
     for (;;) {
         fs::SubBuffer rest(buffer, done, buffer.size() - done);
         auto r = file.write(offset + done, rest);
@@ -88,9 +108,14 @@ Result<long> write_at(OpenFile& file, fs::IoBuffer& buffer, int64_t position) {
             if (wait_on(ops.write_queue(), "write to a full pipe")) continue;
             e = Errno::INTR;
         }
-        if (done) break;
-        return e;
+        failure = e;
+        break;
     }
+    if (!stream)
+        done = complete_to_fault(buffer, done, [&](size_t at, fs::IoBuffer& part) {
+            return file.write(offset + at, part);
+        });
+    if (done == 0 && failure != Errno(0)) return failure;
     if (position < 0 && !stream) file.offset = offset + done;
     return static_cast<long>(done);
 }

@@ -194,16 +194,34 @@ Result<long> sys_mprotect(uint64_t address, uint64_t length, int prot) {
     return 0;
 }
 
+namespace {
+// Whether VMAs cover all of [start, end).
+bool fully_mapped(uint64_t start, uint64_t end) {
+    uint64_t at = start;
+    for (const mm::Vma& v : mm::address_space().vmas()) {
+        if (v.end <= at) continue;
+        if (v.start > at) break;
+        at = v.end;
+        if (at >= end) break;
+    }
+    return at >= end;
+}
+} // namespace
+
 Result<long> sys_madvise(uint64_t address, uint64_t length, int advice) {
     if (!aligned(address)) return Errno::INVAL;
-    if (length == 0) return 0;
-    if (advice == kMadvDontNeed) {
-        if (address < mm::kUserMin || address >= mm::kUserEnd ||
-            page_up(length) > mm::kUserEnd - address)
-            return Errno::INVAL;
-        mm::address_space().discard(address, page_up(length));
-    }
-    return 0; // other advice is a hint
+    uint64_t size = page_up(length);
+    if (length != 0 && size == 0) return Errno::INVAL;
+    if (address + size < address) return Errno::INVAL;
+    if (size == 0) return 0;
+    bool in_user_space = address >= mm::kUserMin && address < mm::kUserEnd &&
+                         size <= mm::kUserEnd - address;
+    if (advice == kMadvDontNeed && in_user_space) mm::address_space().discard(address, size);
+    // Linux madvise_walk_vmas(): the advice applies to what is mapped; a hole anywhere in the
+    // range (an address outside user space is one) makes the call ENOMEM. Other advice is a
+    // hint here.
+    if (!in_user_space || !fully_mapped(address, address + size)) return Errno::NOMEM;
+    return 0;
 }
 
 Result<long> sys_mremap(uint64_t old_address, uint64_t old_length, uint64_t new_length, int flags,

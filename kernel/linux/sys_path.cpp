@@ -109,7 +109,9 @@ Result<long> utimes_at(int dirfd, UserPtr<const char> user_path, const Timespec*
         if (times[0].tv_nsec == kUtimeOmit && times[1].tv_nsec == kUtimeOmit) return 0;
     }
     if (flags & ~(kAtSymlinkNoFollow | kAtEmptyPathFlag)) return Errno::INVAL;
-    if (user_path.is_null()) { // futimens(): the descriptor itself
+    // futimens(): the descriptor itself. A null path with AT_FDCWD is a path like any other
+    // (EFAULT), as Linux's do_utimes() has it.
+    if (user_path.is_null() && dirfd != kAtFdCwdValue) {
         if (flags & kAtSymlinkNoFollow) return Errno::INVAL;
         fs::RefPtr<OpenFile> file = TRY(file_for(dirfd));
         if (file->is_path_only()) return Errno::BADF;

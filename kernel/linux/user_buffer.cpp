@@ -45,35 +45,79 @@ Result<void> UserBuffer::each_piece(size_t at, size_t length, Fn&& fn) {
     return {};
 }
 
+namespace {
+// The bytes from `address` to the end of its page, at most `left`.
+size_t to_page_end(uint64_t address, size_t left) {
+    size_t chunk = mm::kPageSize - (address & (mm::kPageSize - 1));
+    return chunk < left ? chunk : left;
+}
+} // namespace
+
+Result<void> UserBuffer::fault_in_store(size_t at, uint64_t address, const char* source,
+                                        size_t length) {
+    size_t done = 0;
+    while (done < length) {
+        size_t chunk = to_page_end(address + done, length - done);
+        if (copy_to_user(address + done, source + done, chunk).is_error()) break;
+        done += chunk;
+    }
+    note_fault(at + done);
+    return Errno::FAULT;
+}
+
+Result<void> UserBuffer::fault_in_load(size_t at, char* destination, uint64_t address,
+                                       size_t length) {
+    size_t done = 0;
+    while (done < length) {
+        size_t chunk = to_page_end(address + done, length - done);
+        if (copy_from_user(destination + done, address + done, chunk).is_error()) break;
+        done += chunk;
+    }
+    note_fault(at + done);
+    return Errno::FAULT;
+}
+
 Result<void> UserBuffer::store(size_t at, const void* source, size_t length) {
+    auto* bytes = static_cast<const char*>(source);
     if (m_iov == &m_single) { // the common case: one range, checked by the caller
         VERIFY(at <= m_size && length <= m_size - at);
-        return copy_to_user(m_single.base + at, source, length);
+        if (copy_to_user(m_single.base + at, source, length).is_error())
+            return fault_in_store(at, m_single.base + at, bytes, length);
+        return {};
     }
-    auto* bytes = static_cast<const char*>(source);
-    return each_piece(at, length, [&](uint64_t address, size_t n, size_t done) {
-        return copy_to_user(address, bytes + done, n);
+    return each_piece(at, length, [&](uint64_t address, size_t n, size_t done) -> Result<void> {
+        if (copy_to_user(address, bytes + done, n).is_error())
+            return fault_in_store(at + done, address, bytes + done, n);
+        return {};
     });
 }
 
 Result<void> UserBuffer::store_zeros(size_t at, size_t length) {
-    return each_piece(at, length, [&](uint64_t address, size_t n, size_t) -> Result<void> {
-        for (size_t i = 0; i < n; i += sizeof(kZeros)) {
-            size_t chunk = n - i < sizeof(kZeros) ? n - i : sizeof(kZeros);
-            TRY(copy_to_user(address + i, kZeros, chunk));
+    return each_piece(at, length, [&](uint64_t address, size_t n, size_t done) -> Result<void> {
+        for (size_t i = 0; i < n;) {
+            size_t chunk = to_page_end(address + i, n - i);
+            if (copy_to_user(address + i, kZeros, chunk).is_error()) {
+                note_fault(at + done + i);
+                return Errno::FAULT;
+            }
+            i += chunk;
         }
         return {};
     });
 }
 
 Result<void> UserBuffer::load(void* destination, size_t at, size_t length) {
+    auto* bytes = static_cast<char*>(destination);
     if (m_iov == &m_single) {
         VERIFY(at <= m_size && length <= m_size - at);
-        return copy_from_user(destination, m_single.base + at, length);
+        if (copy_from_user(destination, m_single.base + at, length).is_error())
+            return fault_in_load(at, bytes, m_single.base + at, length);
+        return {};
     }
-    auto* bytes = static_cast<char*>(destination);
-    return each_piece(at, length, [&](uint64_t address, size_t n, size_t done) {
-        return copy_from_user(bytes + done, address, n);
+    return each_piece(at, length, [&](uint64_t address, size_t n, size_t done) -> Result<void> {
+        if (copy_from_user(bytes + done, address, n).is_error())
+            return fault_in_load(at + done, bytes + done, address, n);
+        return {};
     });
 }
 

@@ -35,6 +35,10 @@ class UserBuffer final : public fs::IoBuffer {
     // Calls fn(user_address, bytes, done) for the pieces of [at, at + length).
     template<typename Fn>
     Result<void> each_piece(size_t at, size_t length, Fn&& fn);
+    // After a failed copy of [at, at + length) at `address`: copies it again page by page to
+    // find (and move) the bytes before the fault, and notes where the fault is.
+    Result<void> fault_in_store(size_t at, uint64_t address, const char* source, size_t length);
+    Result<void> fault_in_load(size_t at, char* destination, uint64_t address, size_t length);
 
     IoVec m_single;
     const IoVec* m_iov;
