@@ -266,7 +266,7 @@ Result<long> sys_mincore(uint64_t address, uint64_t length, UserPtr<uint8_t> vec
     for (uint64_t done = 0; done < pages;) {
         uint64_t n = pages - done < sizeof chunk ? pages - done : sizeof chunk;
         TRY(mm::address_space().residency(address + done * mm::kPageSize, n * mm::kPageSize, chunk));
-        if (!platform::copy_to_user(vector.address() + done, chunk, n)) return Errno::FAULT;
+        TRY(copy_to_user(vector.address() + done, chunk, n)); // checked: a user address
         done += n;
     }
     return 0;

@@ -8,8 +8,8 @@
 //
 // Left out because Linux itself kills the process or because the result depends on state the
 // two sides do not share: rt_sigreturn (restores a garbage frame), exit/exit_group,
-// arch_prctl(ARCH_SET_FS) (breaks the C library's TLS), execve and the clone family's new
-// tasks, pause and blocking waits with valid arguments. Successful results that differ between
+// arch_prctl(ARCH_SET_FS) (breaks the C library's TLS), clone with bad tid pointers (Linux
+// starts the thread and ignores the fault), pause and blocking waits with valid arguments. Successful results that differ between
 // runs (times, addresses, thread ids) print as "ok".
 #include "fs_check.h"
 #include <poll.h>
@@ -331,6 +331,10 @@ static void memory_calls(void) {
     P(munmap, 0, 0, 4096, 0, 0, 0, 0);
     P(mprotect, 0, 0, 4096, PROT_READ, 0, 0, 0);
     P(madvise, 0, 0, 4096, MADV_DONTNEED, 0, 0, 0);
+    P(mremap, 0, 0, 4096, 8192, 1 /* MREMAP_MAYMOVE */, 0, 0);
+    P(msync, 0, 0, 4096, MS_SYNC, 0, 0, 0);
+    P(mincore, 0, 0, 4096, S(g_buffer), 0, 0, 0);
+    P(mincore, 2, S(g_straddle), 4096, 0, 0, 0, 0);
     // (Not at null: as root, Linux maps page 0 — CAP_SYS_RAWIO passes mmap_min_addr.)
     pointers("mmap", SYS_mmap, 0, kValueOk | kSkipNull, 0, 4096, PROT_READ,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -464,5 +468,10 @@ int main(void) {
     fd_calls();
     memory_calls();
     list_dir("work dir afterwards", ".");
+    // Last, since they stay in effect until exit, where Linux writes the tid word (for a thread
+    // that shares its memory only) and walks the robust list, ignoring faults.
+    P_OK(set_tid_address, 0, 0, 0, 0, 0, 0, 0);
+    P(set_robust_list, 0, 0, 24, 0, 0, 0, 0);
+    P(set_robust_list, 0, 0, 1, 0, 0, 0, 0);
     return 0;
 }
