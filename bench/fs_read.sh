@@ -5,6 +5,10 @@
 #     bench/kernel_profile.py, 256 preads of a 1 MiB file minus 0 preads, divided by 256.
 #  2. Wall time to read a 64 MiB file from the image inside wisp and natively:
 #     busybox dd (4 KiB and 64 KiB blocks, to /dev/null) and busybox sha256sum.
+#     Not `cat >/dev/null` yet: inside wisp the redirection needs `sh -c 'exec cat F >/dev/null'`
+#     and cat is not one of busybox's in-process (NOEXEC) applets, so that waits for execve;
+#     plain `cat F` crosses the console (minutes for 64 MiB). `dd of=/dev/null` is the same
+#     read loop.
 #
 #   bench/fs_read.sh [--build build] [--skip-wall]
 set -euo pipefail
