@@ -18,6 +18,8 @@ chmod 0600 "$out/tree/secret"
 ln -s a.txt "$out/tree/link"
 ln -s ../a.txt "$out/tree/sub/up"
 ln -s nowhere "$out/tree/sub/dangling"
+ln -s loop2 "$out/tree/loop1"
+ln -s loop1 "$out/tree/loop2"
 seq 1 150000 >"$out/big.txt"
 gzip -n -c "$out/words.txt" >"$out/words.gz"
 # Entries in a fixed order with fixed owners and times, so the archive is the same bytes
