@@ -147,11 +147,14 @@ Result<long> sys_fcntl(int fd, int command, uint64_t argument) {
 }
 
 Result<long> sys_flock(int fd, unsigned operation) {
-    constexpr unsigned kShared = 1, kExclusive = 2, kNonBlock = 4, kUnlockOp = 8;
-    fs::RefPtr<OpenFile> file = TRY(file_for(fd));
-    if (file->is_path_only()) return Errno::BADF;
+    constexpr unsigned kShared = 1, kExclusive = 2, kNonBlock = 4, kUnlockOp = 8, kMand = 32;
+    // Linux checks the operation before the descriptor, and ignores the long-broken LOCK_MAND
+    // requests (success, whatever the rest).
+    if (operation & kMand) return 0;
     unsigned op = operation & ~kNonBlock;
     if (op != kShared && op != kExclusive && op != kUnlockOp) return Errno::INVAL;
+    fs::RefPtr<OpenFile> file = TRY(file_for(fd));
+    if (file->is_path_only()) return Errno::BADF;
     return 0; // one process: every lock is granted
 }
 

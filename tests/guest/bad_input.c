@@ -13,6 +13,7 @@
 // runs (times, addresses, thread ids) print as "ok".
 #include "fs_check.h"
 #include <poll.h>
+#include <sys/select.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -431,6 +432,110 @@ static void fd_calls(void) {
     report("close_range", "1000000..", syscall(SYS_close_range, 1000000, 2000000, 0), 0);
 }
 
+// One call with bad sizes, flags, numbers or ids (valid pointers and descriptors).
+#define ONE(label, ...) report(label, "", (errno = 0, syscall(__VA_ARGS__)), 0)
+
+static void value_calls(void) {
+    char* buf = g_buffer;
+    struct iovec iov = {g_buffer, 10};
+    struct timespec bad_nsec = {0, 1000000000}, negative = {-1, 0};
+    ONE("read count -1", SYS_read, g_file, buf, -1L);
+    ONE("write count -1", SYS_write, g_file, buf, -1L);
+    ONE("pread64 offset -1", SYS_pread64, g_file, buf, 10, -1L);
+    ONE("pwrite64 offset -1", SYS_pwrite64, g_file, buf, 10, -1L);
+    ONE("readv count -1", SYS_readv, g_file, &iov, -1);
+    ONE("readv count 1025", SYS_readv, g_file, &iov, 1025);
+    ONE("lseek whence 7", SYS_lseek, g_file, 0, 7);
+    ONE("lseek before start", SYS_lseek, g_file, -10, SEEK_SET);
+    ONE("readlink bufsiz 0", SYS_readlink, "link", buf, 0);
+    ONE("readlink bufsiz -1", SYS_readlink, "link", buf, -1);
+    ONE("readlink not a link", SYS_readlink, "file", buf, 100);
+    ONE("getcwd size 0", SYS_getcwd, buf, 0);
+    ONE("getcwd size 1", SYS_getcwd, buf, 1);
+    // A fresh descriptor: where a failed getdents leaves the offset depends on the file system.
+    int dir = open("dir", O_RDONLY | O_DIRECTORY);
+    ONE("getdents64 count 0", SYS_getdents64, dir, buf, 0);
+    ONE("getdents64 count 1", SYS_getdents64, dir, buf, 1);
+    close(dir);
+    ONE("getdents64 on a file", SYS_getdents64, g_file, buf, 4096);
+    ONE("poll nfds 1000000", SYS_poll, buf, 1000000, 0);
+    ONE("select nfds -1", SYS_select, -1, 0, 0, 0, &g_zero_tv);
+    ONE("dup3 same fd", SYS_dup3, g_file, g_file, 0);
+    ONE("dup3 bad flags", SYS_dup3, g_file, 50, 1);
+    ONE("fcntl command 9999", SYS_fcntl, g_file, 9999, 0);
+    ONE("fcntl F_DUPFD 1000000", SYS_fcntl, g_file, F_DUPFD, 1000000);
+    ONE("fcntl F_DUPFD -1", SYS_fcntl, g_file, F_DUPFD, -1);
+    ONE("flock operation 0", SYS_flock, g_file, 0);
+    ONE("flock operation 0 on fd -1", SYS_flock, -1, 0);
+    ONE("flock LOCK_MAND", SYS_flock, g_file, 99);
+    ONE("flock LOCK_MAND on fd -1", SYS_flock, -1, 32 | LOCK_SH);
+    ONE("openat bad O_TMPFILE", SYS_openat, AT_FDCWD, ".", O_TMPFILE | O_RDONLY, 0600);
+    ONE("open O_DIRECTORY on a file", SYS_open, "file", O_RDONLY | O_DIRECTORY);
+    ONE("open O_CREAT|O_EXCL existing", SYS_open, "file", O_RDWR | O_CREAT | O_EXCL, 0644);
+    ONE("ftruncate -1", SYS_ftruncate, g_file, -1L);
+    ONE("truncate -1", SYS_truncate, "file", -1L);
+    ONE("fallocate length 0", SYS_fallocate, g_file, 0, 0, 0);
+    ONE("fallocate offset -1", SYS_fallocate, g_file, 0, -1L, 10);
+    ONE("fadvise64 advice 99", SYS_fadvise64, g_file, 0, 0, 99);
+    ONE("sync_file_range bad flags", SYS_sync_file_range, g_file, 0, 0, 99);
+    ONE("utimensat bad flags", SYS_utimensat, AT_FDCWD, "file", 0, 0x8000);
+    ONE("newfstatat bad flags", SYS_newfstatat, AT_FDCWD, "file", buf, 0x8000);
+    ONE("statx bad flags", SYS_statx, AT_FDCWD, "file", 0x80000000, 0x7ff, buf);
+    ONE("faccessat2 bad mode", SYS_faccessat2, AT_FDCWD, "file", 0x10, 0);
+    ONE("faccessat2 bad flags", SYS_faccessat2, AT_FDCWD, "file", F_OK, 0x8000);
+    ONE("unlinkat bad flags", SYS_unlinkat, AT_FDCWD, "nope", 0x8000);
+    ONE("renameat2 bad flags", SYS_renameat2, AT_FDCWD, "nope", AT_FDCWD, "x", 0x80);
+    ONE("renameat2 exchange+noreplace", SYS_renameat2, AT_FDCWD, "file", AT_FDCWD, "link", 3);
+    ONE("linkat bad flags", SYS_linkat, AT_FDCWD, "file", AT_FDCWD, "x", 0x8000);
+    ONE("mkdir existing", SYS_mkdir, "file", 0755);
+    ONE("rmdir a file", SYS_rmdir, "file");
+    ONE("rmdir .", SYS_rmdir, ".");
+    ONE("unlink a dir", SYS_unlink, "dir");
+    ONE("mmap length 0", SYS_mmap, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ONE("mmap no type", SYS_mmap, 0, 4096, PROT_READ, MAP_ANONYMOUS, -1, 0);
+    ONE("mmap offset unaligned", SYS_mmap, 0, 4096, PROT_READ, MAP_PRIVATE, g_file, 100);
+    ONE("mmap a directory", SYS_mmap, 0, 4096, PROT_READ, MAP_PRIVATE, g_dir, 0);
+    ONE("munmap length 0", SYS_munmap, g_buffer, 0);
+    ONE("clock_gettime clock 100", SYS_clock_gettime, 100, buf);
+    ONE("clock_getres clock -5", SYS_clock_getres, -5, buf);
+    ONE("nanosleep nsec 1e9", SYS_nanosleep, &bad_nsec, 0);
+    ONE("nanosleep negative", SYS_nanosleep, &negative, 0);
+    ONE("clock_nanosleep clock 100", SYS_clock_nanosleep, 100, 0, &g_zero_ts, 0);
+    ONE("clock_nanosleep bad flags", SYS_clock_nanosleep, CLOCK_MONOTONIC, 2, &bad_nsec, 0);
+    ONE("rt_sigaction signal 0", SYS_rt_sigaction, 0, 0, buf, 8);
+    ONE("rt_sigaction signal 65", SYS_rt_sigaction, 65, 0, buf, 8);
+    ONE("rt_sigaction SIGKILL", SYS_rt_sigaction, SIGKILL, buf, 0, 8);
+    ONE("rt_sigaction sigsetsize 4", SYS_rt_sigaction, SIGUSR1, 0, buf, 4);
+    ONE("rt_sigprocmask how 9", SYS_rt_sigprocmask, 9, buf, 0, 8);
+    ONE("rt_sigprocmask sigsetsize 4", SYS_rt_sigprocmask, SIG_BLOCK, 0, buf, 4);
+    ONE("kill signal 65", SYS_kill, getpid(), 65);
+    ONE("kill pid 99999", SYS_kill, 99999, 0);
+    ONE("tgkill tid -1", SYS_tgkill, getpid(), -1, 0);
+    ONE("getitimer which 9", SYS_getitimer, 9, buf);
+    ONE("prctl option 9999", SYS_prctl, 9999, 0, 0, 0, 0);
+    ONE("prlimit64 resource 99", SYS_prlimit64, 0, 99, 0, buf);
+    ONE("prlimit64 pid 99999", SYS_prlimit64, 99999, RLIMIT_NOFILE, 0, buf);
+    ONE("getrlimit resource -1", SYS_getrlimit, -1, buf);
+    ONE("getrusage who 5", SYS_getrusage, 5, buf);
+    ONE("getgroups size -1", SYS_getgroups, -1, buf);
+    ONE("setgroups size -1", SYS_setgroups, -1, buf);
+    ONE("setgroups size 65537", SYS_setgroups, 65537, buf);
+    ONE("sched_getaffinity length 4", SYS_sched_getaffinity, 0, 4, buf);
+    ONE("sched_getaffinity length 9", SYS_sched_getaffinity, 0, 9, buf);
+    ONE("sched_getaffinity pid 99999", SYS_sched_getaffinity, 99999, 128, buf);
+    ONE("getrandom bad flags", SYS_getrandom, buf, 16, 0x100);
+    ONE("arch_prctl code 99", SYS_arch_prctl, 99, buf);
+    ONE("futex op 99", SYS_futex, buf, 99, 0, 0, 0, 0);
+    ONE("futex unaligned wait", SYS_futex, buf + 1, FUTEX_WAIT_PRIVATE, 0, 0, 0, 0);
+    ONE("pipe2 bad flags", SYS_pipe2, buf, 0x1);
+    ONE("close_range first > last", SYS_close_range, 10, 5, 0);
+    ONE("close_range bad flags", SYS_close_range, 1000, 1001, 0x80);
+    ONE("sigaltstack bad flags", SYS_sigaltstack, &(stack_t){.ss_sp = buf, .ss_size = 65536,
+                                                             .ss_flags = 99},
+        0);
+    ONE("sigaltstack too small", SYS_sigaltstack, &(stack_t){.ss_sp = buf, .ss_size = 100}, 0);
+}
+
 int main(void) {
     (void)show;
     enter_work_dir("bad-input");
@@ -467,6 +572,7 @@ int main(void) {
     pointer_calls();
     fd_calls();
     memory_calls();
+    value_calls();
     list_dir("work dir afterwards", ".");
     // Last, since they stay in effect until exit, where Linux writes the tid word (for a thread
     // that shares its memory only) and walks the robust list, ignoring faults.
