@@ -28,6 +28,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <filesystem>
 #include <random>
 #include <set>
@@ -49,7 +51,7 @@ namespace {
 
 // Part of the cache key: change it whenever the same inputs should give a different image
 // (mkfs options, generated files, staging rules).
-constexpr const char* kBuilderVersion = "wisp-image-builder 2";
+constexpr const char* kBuilderVersion = "wisp-image-builder 3"; // 3: .pyc mtimes
 
 // mkfs.erofs 1.5 truncates 255-byte names to 254 and then fails: refuse them with a clear error.
 constexpr size_t kMaxNameLength = 254;
@@ -442,10 +444,37 @@ void copy_file(const std::string& from, const std::string& to, mode_t mode) {
     ::fchmod(out.fd, mode);
 }
 
+// CPython's cached bytecode (PEP 3147 __pycache__/*.pyc): a timestamp-based .pyc records its
+// source's mtime (PEP 552: header = magic, flags, mtime, size; flags 0 = timestamp-based) and is
+// recompiled — every run, in a read-only image — when it differs from what stat() reports. The
+// image gives every file mtime 0 (-T0), so the staged copy records 0 as well.
+bool is_timestamp_pyc(const std::string& path) {
+    return path.size() > 4 && path.compare(path.size() - 4, 4, ".pyc") == 0 &&
+           path.find("/__pycache__/") != std::string::npos;
+}
+
+void stage_pyc(const std::string& host, const std::string& staged, mode_t mode) {
+    std::ifstream in(host, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) throw UserError("cannot read " + host + ": " + errno_text());
+    if (bytes.size() >= 16 && bytes[4] == 0 && bytes[5] == 0 && bytes[6] == 0 && bytes[7] == 0)
+        std::memset(bytes.data() + 8, 0, 4);
+    Fd out(::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (out.fd < 0) throw UserError("cannot write " + staged + ": " + errno_text());
+    for (size_t done = 0; done < bytes.size();) {
+        ssize_t put = ::write(out.fd, bytes.data() + done, bytes.size() - done);
+        if (put < 0 && errno == EINTR) continue;
+        if (put < 0) throw UserError("cannot write " + staged + ": " + errno_text());
+        done += size_t(put);
+    }
+    ::fchmod(out.fd, mode);
+}
+
 // A hard link when the file system allows it (no copy at all), else a copy with the same mode.
 // The staged file is never modified: it may be the user's own file.
 void stage_file(const std::string& host, const std::string& staged, mode_t mode) {
     remove_existing(staged);
+    if (is_timestamp_pyc(staged)) return stage_pyc(host, staged, mode);
     if (::linkat(AT_FDCWD, host.c_str(), AT_FDCWD, staged.c_str(), AT_SYMLINK_FOLLOW) == 0) return;
     copy_file(host, staged, mode);
 }

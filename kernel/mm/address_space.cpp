@@ -17,8 +17,12 @@ constexpr uint64_t page_up(uint64_t a) { return (a + kPageSize - 1) & ~(kPageSiz
 
 // Fault-around: pages made present per fault. Anonymous pages cost a frame each, image pages
 // cost nothing but the PTE.
-constexpr uint64_t kAnonymousFaultAround = 8;
+constexpr uint64_t kAnonymousFaultAround = 16;
 constexpr uint64_t kImageFaultAround = 32;
+// Copy-on-write fault-around: a dynamic linker relocating a library writes its data pages one
+// after another (python3 startup: ~300 copy-on-write faults), so a write fault on a private
+// image page copies the next few too. A trap costs more than a page copy here (DESIGN.md §8).
+constexpr uint64_t kCopyAhead = 7;
 
 bool valid_range(uint64_t start, uint64_t length) {
     return (start & (kPageSize - 1)) == 0 && length != 0 && start >= kUserMin &&
@@ -331,7 +335,9 @@ AddressSpace::Fault AddressSpace::resolve_fault(uint64_t address, bool write, bo
             // Our own private copy, write-protected by a later mprotect: just re-enable writes.
             return platform::protect_user_page(page, v.prot) ? Fault::Resolved : Fault::Invalid;
         }
-        return populate_page(v, page, true) ? Fault::Resolved : Fault::OutOfMemory;
+        if (!populate_page(v, page, true)) return Fault::OutOfMemory;
+        if (v.kind == VmaKind::Image) copy_ahead(v, page);
+        return Fault::Resolved;
     }
 
     // File pages come one at a time: each is a copy or a lookup in the file.
@@ -340,8 +346,10 @@ AddressSpace::Fault AddressSpace::resolve_fault(uint64_t address, bool write, bo
 
     bool image = v.kind == VmaKind::Image && page < v.file_end;
     if (image && (write || page + kPageSize > v.file_end)) {
-        // A private copy (a write, or the page the file ends in): just this page.
-        return populate_page(v, page, write) ? Fault::Resolved : Fault::OutOfMemory;
+        // A private copy (a write, or the page the file ends in).
+        if (!populate_page(v, page, write)) return Fault::OutOfMemory;
+        if (write) copy_ahead(v, page);
+        return Fault::Resolved;
     }
 
     // Fault-around: the run of neighbours in the same page table and VMA, in the direction the
@@ -368,6 +376,17 @@ AddressSpace::Fault AddressSpace::resolve_fault(uint64_t address, bool write, bo
     uint32_t prot = image ? v.prot & ~platform::ProtWrite : v.prot;
     platform::map_user_run(first, (last - first) / kPageSize, prot, frame_for, &source);
     return platform::user_page_phys(page) != 0 ? Fault::Resolved : Fault::OutOfMemory;
+}
+
+void AddressSpace::copy_ahead(Vma& v, uint64_t page) {
+    constexpr uint64_t kTable = 512 * kPageSize;
+    uint64_t limit = std::min({v.end, page_down(v.file_end), page + (kCopyAhead + 1) * kPageSize,
+                               (page & ~(kTable - 1)) + kTable});
+    for (uint64_t next = page + kPageSize; next < limit; next += kPageSize) {
+        uint64_t paddr = platform::user_page_phys(next);
+        if (paddr != 0 && !is_image_frame(paddr)) break; // already a private copy
+        if (!populate_page(v, next, true)) break;
+    }
 }
 
 Result<void> AddressSpace::map_image_pages_now(uint64_t start) {

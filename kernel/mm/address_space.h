@@ -134,6 +134,8 @@ private:
     // release_pages for every area overlapping [start, end).
     void release_range(uint64_t start, uint64_t end);
     bool populate_page(Vma& vma, uint64_t page, bool write);
+    // After a write fault at `page` of a private image area: copies the next pages too.
+    void copy_ahead(Vma& vma, uint64_t page);
     size_t index_of(uint64_t address) const; // first VMA with end > address
     bool is_image_frame(uint64_t paddr) const {
         return paddr >= m_image_start && paddr < m_image_end;
