@@ -66,7 +66,9 @@ static int make_file(const char* path, size_t size) {
 }
 
 static void private_and_shared(void) {
-    const char* path = "/tmp/mm_file.data";
+    // Unique per process: the native runs of the test's variants share the host's /tmp.
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/mm_file.%d.data", (int)getpid());
     const size_t size = 2 * 4096 + 2048;
     int fd = make_file(path, size);
 
