@@ -18,6 +18,7 @@ Result<RefPtr<OpenFile>> OpenFile::create(Mount* mount, RefPtr<Dentry> dentry, R
 }
 
 OpenFile::~OpenFile() {
+    m_released.wake_all();
     if (m_opened) m_ops->release(*this);
 }
 

@@ -73,6 +73,9 @@ class OpenFile : public RefCounted<OpenFile> {
 
     uint64_t offset = 0;
     Own<FileState> state;
+    // Woken when the description goes away (its last reference): epoll forgets the files it
+    // watched, as Linux's eventpoll_release() does.
+    WaitQueue& release_queue() { return m_released; }
 
   private:
     OpenFile(Mount* mount, RefPtr<Dentry> dentry, RefPtr<Vnode> vnode, int flags)
@@ -86,6 +89,7 @@ class OpenFile : public RefCounted<OpenFile> {
     RefPtr<Vnode> m_ops_owner;
     int m_flags;
     bool m_opened = false; // the vnode's open hook ran: release() is due
+    WaitQueue m_released;
 };
 
 } // namespace wisp::fs

@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "lib/print.h"
+#include "linux/blocking.h"
+#include "linux/interval_timer.h"
+#include "linux/posix_timers.h"
 #include "linux/process.h"
 #include "linux/syscalls.h"
 #include "mm/address_space.h"
@@ -82,13 +85,19 @@ bool on_altstack(uint64_t sp) {
     kill_process(info.signal, reason);
 }
 
+// The siginfo_t of `info`; a POSIX timer's overrun is taken now, at delivery, as Linux does.
 void fill_siginfo(uint8_t out[128], const SignalInfo& info) {
     memset(out, 0, 128);
     int32_t head[4] = {info.signal, 0, info.code, 0};
     memcpy(out, head, sizeof(head));
-    if (info.code == kSiUser || info.code == kSiTkill) {
+    if (info.code == kSiTimer) {
+        int32_t timer[2] = {info.timer_id, take_timer_overrun(info.timer_id)};
+        memcpy(out + 16, timer, sizeof(timer));
+        memcpy(out + 24, &info.value, sizeof(info.value));
+    } else if (info.code == kSiUser || info.code == kSiTkill || info.code == kSiQueue) {
         int32_t sender[2] = {info.pid, info.uid};
         memcpy(out + 16, sender, sizeof(sender));
+        if (info.code == kSiQueue) memcpy(out + 24, &info.value, sizeof(info.value));
     } else {
         memcpy(out + 16, &info.addr, sizeof(info.addr));
     }
@@ -173,6 +182,11 @@ void force_fault_signal(TrapFrame& frame, const SignalInfo& info) {
     if (!deliver(frame, info)) kill_for_bad_frame(frame);
 }
 
+bool signal_pending_for(const sched::Thread* thread, int signal) {
+    uint64_t pending = g_signals.pending | (thread ? thread->linux.pending_signals : 0);
+    return (pending & signal_bit(signal)) != 0;
+}
+
 bool has_deliverable_signal() {
     return ((g_signals.pending | self().pending_signals) & ~self().blocked_signals) != 0;
 }
@@ -203,6 +217,67 @@ bool wait_interruptible(uint64_t deadline) {
         if (!woken) return !has_deliverable_signal(); // the deadline came
     }
     return false;
+}
+
+Result<void> TemporarySignalMask::set(UserPtr<const uint64_t> mask, uint64_t size) {
+    if (mask.is_null()) return {};
+    if (size != 8) return Errno::INVAL;
+    uint64_t m = TRY(mask.read());
+    sched::LinuxThread& t = self();
+    m_saved = t.blocked_signals;
+    m_active = true;
+    t.blocked_signals = m & ~kUnblockable;
+    return {};
+}
+
+void TemporarySignalMask::finish(bool interrupted) {
+    if (!m_active) return;
+    sched::LinuxThread& t = self();
+    if (interrupted) {
+        t.suspended_mask = m_saved;
+        t.restore_suspended_mask = true;
+    } else {
+        t.blocked_signals = m_saved;
+    }
+}
+
+namespace {
+// Takes the lowest pending signal in `wanted` (the thread's own first): 0 when none.
+int take_pending(uint64_t wanted) {
+    sched::LinuxThread& t = self();
+    uint64_t ready = (t.pending_signals | g_signals.pending) & wanted;
+    if (!ready) return 0;
+    int signal = __builtin_ctzll(ready) + 1;
+    if (t.pending_signals & signal_bit(signal)) t.pending_signals &= ~signal_bit(signal);
+    else g_signals.pending &= ~signal_bit(signal);
+    return signal;
+}
+} // namespace
+
+Result<long> sys_rt_sigtimedwait(UserPtr<const uint64_t> set, UserPtr<char> info,
+                                 UserPtr<const Timespec> timeout, uint64_t sigsetsize) {
+    if (sigsetsize != 8) return Errno::INVAL;
+    uint64_t wanted = TRY(set.read()) & ~kUnblockable;
+    uint64_t timeout_ns = ~0ull;
+    if (!timeout.is_null()) timeout_ns = TRY(timespec_to_ns(TRY(timeout.read())));
+    int signal = take_pending(wanted);
+    if (signal == 0 && timeout_ns != 0) {
+        // The awaited signals wake the wait (Linux unblocks them for its length); they are
+        // taken here, never delivered to a handler.
+        sched::LinuxThread& t = self();
+        uint64_t saved = t.blocked_signals;
+        t.blocked_signals &= ~wanted;
+        wait_interruptible(timeout_ns == ~0ull ? 0 : deadline_after(timeout_ns));
+        t.blocked_signals = saved;
+        signal = take_pending(wanted);
+    }
+    if (signal == 0) return has_deliverable_signal() ? Errno::INTR : Errno::AGAIN;
+    if (!info.is_null()) {
+        uint8_t siginfo[128];
+        fill_siginfo(siginfo, g_signals.info[signal]);
+        TRY(copy_to_user(info.address(), siginfo, sizeof(siginfo)));
+    }
+    return signal;
 }
 
 Result<long> sys_pause() {

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "arch/x86_64/trap_frame.h"
+#include "lib/result.h"
+#include "linux/user_ptr.h"
 
 namespace wisp::linux {
 
@@ -21,9 +23,13 @@ struct SignalInfo {
     int pid = 0, uid = 0; // sender, for kill/tgkill
     // For faults: what sigcontext reports.
     uint64_t trapno = 0, error_code = 0;
+    // SI_TIMER (POSIX timers) and SI_QUEUE: si_timerid, si_overrun (filled in at delivery),
+    // si_value.
+    int timer_id = 0, overrun = 0;
+    uint64_t value = 0;
 };
 
-inline constexpr int kSiUser = 0, kSiKernel = 0x80, kSiTkill = -6;
+inline constexpr int kSiUser = 0, kSiKernel = 0x80, kSiQueue = -1, kSiTimer = -2, kSiTkill = -6;
 
 } // namespace wisp::linux
 namespace wisp::sched {
@@ -44,9 +50,24 @@ void force_fault_signal(TrapFrame& frame, const SignalInfo& info);
 // Delivers pending, unblocked signals before returning to user mode: builds a handler frame on
 // the user stack, or carries out the default action.
 void deliver_pending_signals(TrapFrame& frame);
+// Replaces the calling thread's signal mask for the length of one call (ppoll, pselect6,
+// epoll_pwait), as sigsuspend does: kept until a handler has run when the call was interrupted,
+// restored right away otherwise.
+class TemporarySignalMask {
+  public:
+    // `mask` may be null (no change); EINVAL unless `size` is 8.
+    Result<void> set(UserPtr<const uint64_t> mask, uint64_t size);
+    void finish(bool interrupted);
+
+  private:
+    uint64_t m_saved = 0;
+    bool m_active = false;
+};
+
+// Whether `signal` is pending for `thread` (sent to it or to the process; null: the process).
+bool signal_pending_for(const sched::Thread* thread, int signal);
+
 // A pending signal that is not blocked (a blocking call returns EINTR for it).
 bool has_deliverable_signal();
-// Interval timers that expired raise their signals (linux/timers.cpp).
-void run_expired_timers();
 
 } // namespace wisp::linux

@@ -26,3 +26,12 @@ list(APPEND WISP_KERNEL_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/sys_poll.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_stat.cpp
     ${CMAKE_CURRENT_LIST_DIR}/user_buffer.cpp)
+list(APPEND WISP_KERNEL_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/anon_inode.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/blocking.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/epoll.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/eventfd.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/interval_timer.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/posix_timers.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sys_sched.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/timerfd.cpp)

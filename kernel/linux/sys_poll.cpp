@@ -7,6 +7,7 @@
 #include "linux/syscalls.h"
 #include "platform/platform.h"
 #include "sched/thread.h"
+#include "sched/timer.h"
 
 namespace wisp::linux {
 
@@ -85,7 +86,8 @@ class PollWait {
 // end: reported as a deadlock.
 Result<bool> wait(PollWait& w, uint64_t deadline, const char* what) {
     if (has_deliverable_signal()) return Errno::INTR;
-    if (deadline == kNoDeadline && sched::live_threads() <= 1) die_of_deadlock(what);
+    if (deadline == kNoDeadline && sched::live_threads() <= 1 && !sched::timers_pending())
+        die_of_deadlock(what);
     if (deadline != kNoDeadline && platform::monotonic_ns() >= deadline) return false;
     sched::Thread* self = sched::current();
     self->linux.interruptible = true;
@@ -144,37 +146,6 @@ Result<long> do_poll(UserPtr<PollFd> user_fds, uint64_t count, int64_t timeout_n
     if (fds != inline_fds) delete[] fds;
     return r;
 }
-
-// Temporarily replaces the signal mask for ppoll/pselect6, as sigsuspend does: kept for a
-// handler to run when the call is interrupted, restored otherwise.
-class TemporaryMask {
-  public:
-    Result<void> set(UserPtr<const uint64_t> mask, uint64_t size) {
-        if (mask.is_null()) return {};
-        if (size != 8) return Errno::INVAL;
-        uint64_t m = TRY(mask.read());
-        sched::LinuxThread& t = sched::current()->linux;
-        m_saved = t.blocked_signals;
-        m_active = true;
-        constexpr uint64_t kUnblockable = (1ull << 8) | (1ull << 18); // SIGKILL, SIGSTOP
-        t.blocked_signals = m & ~kUnblockable;
-        return {};
-    }
-    void finish(bool interrupted) {
-        if (!m_active) return;
-        sched::LinuxThread& t = sched::current()->linux;
-        if (interrupted) {
-            t.suspended_mask = m_saved;
-            t.restore_suspended_mask = true;
-        } else {
-            t.blocked_signals = m_saved;
-        }
-    }
-
-  private:
-    uint64_t m_saved = 0;
-    bool m_active = false;
-};
 
 struct FdSets {
     uint64_t* sets[3]; // read, write, except (null when not given)
@@ -240,7 +211,7 @@ Result<long> sys_poll(UserPtr<char> fds, uint64_t count, int timeout_ms) {
 Result<long> sys_ppoll(UserPtr<char> fds, uint64_t count, UserPtr<const Timespec> timeout,
                        UserPtr<const uint64_t> mask, uint64_t mask_size) {
     int64_t ns = TRY(timeout_of(timeout));
-    TemporaryMask temporary;
+    TemporarySignalMask temporary;
     TRY(temporary.set(mask, mask_size));
     auto r = do_poll(UserPtr<PollFd>(fds.address()), count, ns);
     temporary.finish(r.is_error() && r.error().code == Errno::INTR);
@@ -265,7 +236,7 @@ Result<long> sys_pselect6(int count, UserPtr<uint64_t> read_set, UserPtr<uint64_
                           UserPtr<uint64_t> except_set, UserPtr<const Timespec> timeout,
                           UserPtr<const uint64_t> mask_argument) {
     int64_t ns = TRY(timeout_of(timeout));
-    TemporaryMask temporary;
+    TemporarySignalMask temporary;
     if (!mask_argument.is_null()) {
         // The sixth argument points at { const sigset_t* ss; size_t ss_len; }.
         uint64_t pair[2];

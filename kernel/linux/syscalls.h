@@ -194,6 +194,8 @@ Result<long> sys_tgkill(int tgid, int tid, int signal);
 Result<long> sys_tkill(int tid, int signal);
 Result<long> sys_pause();
 Result<long> sys_rt_sigsuspend(UserPtr<const uint64_t> mask, uint64_t sigsetsize);
+Result<long> sys_rt_sigtimedwait(UserPtr<const uint64_t> set, UserPtr<char> info,
+                                 UserPtr<const Timespec> timeout, uint64_t sigsetsize);
 
 // timers.cpp
 Result<long> sys_nanosleep(UserPtr<const Timespec> request, UserPtr<Timespec> remaining);
@@ -202,6 +204,41 @@ Result<long> sys_clock_nanosleep(int clock, int flags, UserPtr<const Timespec> r
 Result<long> sys_getitimer(int which, UserPtr<char> value);
 Result<long> sys_setitimer(int which, UserPtr<const char> value, UserPtr<char> old_value);
 Result<long> sys_alarm(unsigned seconds);
+
+// eventfd.cpp, timerfd.cpp, epoll.cpp — event files
+struct Itimerspec;
+Result<long> sys_eventfd(unsigned initial);
+Result<long> sys_eventfd2(unsigned initial, int flags);
+Result<long> sys_timerfd_create(int clock, int flags);
+Result<long> sys_timerfd_settime(int fd, int flags, UserPtr<const Itimerspec> new_value,
+                                 UserPtr<Itimerspec> old_value);
+Result<long> sys_timerfd_gettime(int fd, UserPtr<Itimerspec> value);
+Result<long> sys_epoll_create(int size);
+Result<long> sys_epoll_create1(int flags);
+Result<long> sys_epoll_ctl(int epfd, int op, int fd, UserPtr<const char> event);
+Result<long> sys_epoll_wait(int epfd, UserPtr<char> events, int max, int timeout_ms);
+Result<long> sys_epoll_pwait(int epfd, UserPtr<char> events, int max, int timeout_ms,
+                             UserPtr<const uint64_t> mask, uint64_t mask_size);
+Result<long> sys_epoll_pwait2(int epfd, UserPtr<char> events, int max,
+                              UserPtr<const Timespec> timeout, UserPtr<const uint64_t> mask,
+                              uint64_t mask_size);
+
+// posix_timers.cpp
+Result<long> sys_timer_create(int clock, UserPtr<const char> event, UserPtr<int> id);
+Result<long> sys_timer_settime(int id, int flags, UserPtr<const Itimerspec> new_value,
+                               UserPtr<Itimerspec> old_value);
+Result<long> sys_timer_gettime(int id, UserPtr<Itimerspec> value);
+Result<long> sys_timer_getoverrun(int id);
+Result<long> sys_timer_delete(int id);
+
+// sys_sched.cpp
+Result<long> sys_sched_getscheduler(int pid);
+Result<long> sys_sched_setscheduler(int pid, int policy, UserPtr<const int> param);
+Result<long> sys_sched_getparam(int pid, UserPtr<int> param);
+Result<long> sys_sched_setparam(int pid, UserPtr<const int> param);
+Result<long> sys_sched_get_priority_max(int policy);
+Result<long> sys_sched_get_priority_min(int policy);
+Result<long> sys_membarrier(int command, unsigned flags, int cpu);
 
 // sys_time.cpp
 Result<long> sys_clock_gettime(int clock, UserPtr<char> ts);

@@ -8,6 +8,7 @@
 #include "platform/platform.h"
 #include "platform/traps.h"
 #include "sched/thread.h"
+#include "sched/timer.h"
 
 namespace wisp::linux {
 namespace {
@@ -17,11 +18,36 @@ constexpr int kSigAlrm = 14;
 constexpr int kTimerAbstime = 1;
 constexpr int kItimerReal = 0, kItimerVirtual = 1, kItimerProf = 2;
 
+// ITIMER_REAL (and alarm): SIGALRM from a kernel timer, so it also interrupts a program that
+// is busy in user mode (the interrupt's return path delivers it).
 struct RealTimer {
     uint64_t expiry_ns = 0;   // monotonic; 0 = disarmed
     uint64_t interval_ns = 0;
+    sched::Timer timer;
 };
 RealTimer g_real_timer;
+
+void fire_real_timer(sched::Timer&) {
+    RealTimer& t = g_real_timer;
+    uint64_t now = platform::monotonic_ns();
+    send_signal(SignalInfo{kSigAlrm, 0x80 /* SI_KERNEL */, 0, 0, 0, 0, 0});
+    if (t.interval_ns != 0) {
+        uint64_t missed = (now - t.expiry_ns) / t.interval_ns + 1;
+        t.expiry_ns += missed * t.interval_ns;
+        sched::start_timer(t.timer, t.expiry_ns);
+    } else {
+        t.expiry_ns = 0;
+    }
+}
+
+void set_real_timer(uint64_t expiry_ns, uint64_t interval_ns) {
+    RealTimer& t = g_real_timer;
+    t.expiry_ns = expiry_ns;
+    t.interval_ns = expiry_ns == 0 ? 0 : interval_ns;
+    t.timer.fire = fire_real_timer;
+    if (expiry_ns == 0) sched::stop_timer(t.timer);
+    else sched::start_timer(t.timer, expiry_ns);
+}
 
 struct Itimerval {
     Timeval interval;
@@ -46,22 +72,6 @@ Timeval ns_timeval(uint64_t ns) {
 }
 
 } // namespace
-
-// Fires the real timer if due: SIGALRM, and re-arms an interval timer.
-void run_expired_timers() {
-    RealTimer& t = g_real_timer;
-    if (t.expiry_ns == 0) return;
-    uint64_t now = platform::monotonic_ns();
-    if (now < t.expiry_ns) return;
-    send_signal(SignalInfo{kSigAlrm, 0x80 /* SI_KERNEL */, 0, 0, 0, 0, 0});
-    if (t.interval_ns != 0) {
-        uint64_t missed = (now - t.expiry_ns) / t.interval_ns + 1;
-        t.expiry_ns += missed * t.interval_ns;
-    } else {
-        t.expiry_ns = 0;
-    }
-    sched::set_external_deadline(t.expiry_ns);
-}
 
 namespace {
 
@@ -141,9 +151,7 @@ Result<long> sys_setitimer(int which, UserPtr<const char> value, UserPtr<char> o
     uint64_t interval_ns = TRY(timeval_ns(fresh.interval));
     if (!old_value.is_null()) TRY(sys_getitimer(which, old_value));
     if (which != kItimerReal) return 0; // FIXME: CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF)
-    g_real_timer = value_ns == 0 ? RealTimer{} : RealTimer{platform::monotonic_ns() + value_ns, interval_ns};
-    // The interrupt comes while the program runs, too: SIGALRM interrupts a busy loop.
-    sched::set_external_deadline(g_real_timer.expiry_ns);
+    set_real_timer(value_ns == 0 ? 0 : platform::monotonic_ns() + value_ns, interval_ns);
     return 0;
 }
 
@@ -152,8 +160,7 @@ Result<long> sys_alarm(unsigned seconds) {
     uint64_t left = g_real_timer.expiry_ns > now ? g_real_timer.expiry_ns - now : 0;
     long previous = g_real_timer.expiry_ns == 0 ? 0 : static_cast<long>((left + kNsPerSec / 2) / kNsPerSec);
     if (g_real_timer.expiry_ns != 0 && previous == 0) previous = 1; // Linux: never 0 if armed
-    g_real_timer = seconds == 0 ? RealTimer{} : RealTimer{now + seconds * kNsPerSec, 0};
-    sched::set_external_deadline(g_real_timer.expiry_ns);
+    set_real_timer(seconds == 0 ? 0 : now + seconds * kNsPerSec, 0);
     return previous;
 }
 
@@ -161,7 +168,6 @@ Result<long> sys_alarm(unsigned seconds) {
 
 namespace wisp {
 void handle_timer_interrupt(TrapFrame& frame) {
-    linux::run_expired_timers();
     uint64_t now = platform::monotonic_ns();
     sched::wake_expired(now);
     if (frame.from_user()) {

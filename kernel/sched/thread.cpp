@@ -5,6 +5,7 @@
 
 #include "lib/verify.h"
 #include "mm/heap.h"
+#include "sched/timer.h"
 
 namespace wisp::sched {
 namespace {
@@ -17,7 +18,12 @@ Thread* g_current = nullptr;
 Thread* g_reap = nullptr; // a dead thread whose stack is freed once we are off it
 size_t g_live = 0;
 uint64_t g_slice_end = 0;
-uint64_t g_external_deadline = 0;
+// CPU time: the running thread has run since g_run_start (the monotonic clock's zero for the
+// first thread) unless the CPU idles; threads that
+// were reaped left their time in g_reaped_cpu_ns.
+uint64_t g_run_start = 0;
+bool g_idle = false;
+uint64_t g_reaped_cpu_ns = 0;
 
 uint64_t earliest(uint64_t a, uint64_t b) { return a == 0 ? b : (b == 0 || a < b ? a : b); }
 
@@ -29,6 +35,7 @@ void reap() {
     Thread* p = dead;
     while (p->next != dead) p = p->next;
     p->next = dead->next;
+    g_reaped_cpu_ns += dead->cpu_ns;
     mm::kfree(dead->kernel_stack);
     dead->~Thread();
     mm::kfree(dead);
@@ -71,12 +78,17 @@ void make_runnable(Thread* t) {
 // can still run); when none can run, halts until an interrupt (a deadline, a signal from
 // outside) makes one runnable.
 void reschedule() {
+    uint64_t now = platform::monotonic_ns();
+    if (!g_idle) g_current->cpu_ns += now - g_run_start;
+    g_idle = true;
     for (;;) {
         Thread* next = dequeue();
         if (next == nullptr && g_current->state == State::Runnable) next = g_current;
         if (next != nullptr) {
             if (next != g_current && g_current->state == State::Runnable) enqueue(g_current);
-            g_slice_end = platform::monotonic_ns() + kTimeSlice;
+            g_slice_end = now + kTimeSlice;
+            g_run_start = now;
+            g_idle = false;
             if (next != g_current) {
                 Thread* previous = g_current;
                 g_current = next;
@@ -91,7 +103,8 @@ void reschedule() {
         }
         // Everyone is blocked: halt until a deadline or another interrupt. With no deadline at
         // all, only a signal from outside could wake anyone — the program waits, as on Linux.
-        wait_for_event(earliest(next_deadline(), g_external_deadline));
+        wait_for_event(earliest(next_deadline(), next_timer_deadline()));
+        now = platform::monotonic_ns();
     }
 }
 
@@ -107,13 +120,8 @@ void wait_for_event(uint64_t deadline) {
     wake_expired(platform::monotonic_ns());
 }
 
-void set_external_deadline(uint64_t deadline_ns) {
-    g_external_deadline = deadline_ns;
-    arm_timer();
-}
-
 void arm_timer() {
-    uint64_t deadline = earliest(next_deadline(), g_external_deadline);
+    uint64_t deadline = earliest(next_deadline(), next_timer_deadline());
     // Another thread waiting for the CPU: preempt at the end of the time slice.
     if (g_run_head != nullptr) deadline = earliest(deadline, g_slice_end);
     platform::set_wakeup(deadline);
@@ -180,6 +188,7 @@ void exit_current() {
 }
 
 void wake_expired(uint64_t now_ns) {
+    run_expired_kernel_timers(now_ns);
     if (g_timed_sleepers == 0) return;
     Thread* t = g_current;
     do {
@@ -203,6 +212,23 @@ uint64_t next_deadline() {
         t = t->next;
     } while (t != g_current);
     return first;
+}
+
+uint64_t thread_cpu_ns(const Thread* thread) {
+    uint64_t ns = thread->cpu_ns;
+    if (thread == g_current && !g_idle) ns += platform::monotonic_ns() - g_run_start;
+    return ns;
+}
+
+uint64_t process_cpu_ns() {
+    uint64_t ns = g_reaped_cpu_ns;
+    Thread* t = g_current;
+    do {
+        ns += t->cpu_ns;
+        t = t->next;
+    } while (t != g_current);
+    if (!g_idle) ns += platform::monotonic_ns() - g_run_start;
+    return ns;
 }
 
 bool should_preempt(uint64_t now_ns) { return g_run_head != nullptr && now_ns >= g_slice_end; }

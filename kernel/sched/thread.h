@@ -28,6 +28,9 @@ struct LinuxThread {
     uint32_t futex_bitset = 0;
     struct Thread* futex_next = nullptr;
     bool interruptible = false;    // a blocked wait that a signal ends (EINTR)
+    // sched_setscheduler: recorded and reported; the scheduler treats every thread alike.
+    int32_t sched_policy = 0;      // SCHED_OTHER, with SCHED_RESET_ON_FORK if set
+    int32_t sched_priority = 0;
 };
 
 struct Thread {
@@ -39,6 +42,7 @@ struct Thread {
     uint64_t wake_deadline = 0;    // monotonic ns for a timed block, 0 = none
     bool timed_out = false;        // the last block ended by its deadline
     void* kernel_stack = nullptr;  // freed when the thread is reaped (0 for the boot thread)
+    uint64_t cpu_ns = 0;           // time on the CPU up to its last switch away
     LinuxThread linux;
     platform::ThreadContext context;
 };
@@ -60,17 +64,19 @@ void wake(Thread* thread);
 // The running thread ends (after its own cleanup). Never returns.
 [[noreturn]] void exit_current();
 
-// For the timer: wakes threads whose deadline passed; the earliest pending deadline (0 = none);
+// For the timer: runs expired kernel timers and wakes threads whose deadline passed; the earliest pending deadline (0 = none);
 // whether the running thread's time slice is over and another thread could run.
 void wake_expired(uint64_t now_ns);
 uint64_t next_deadline();
 bool should_preempt(uint64_t now_ns);
 // Halts until `deadline` (monotonic ns, 0 = none) or any interrupt; wakes expired sleepers.
 void wait_for_event(uint64_t deadline);
-// A deadline the scheduler does not own (the ITIMER_REAL expiry): the one timer interrupt is
-// programmed for the earliest of it, the sleepers' deadlines and the time slice.
-void set_external_deadline(uint64_t deadline_ns);
-// Reprograms the timer interrupt for the earliest deadline.
+// CPU time (ns) of one thread, and of the whole process (live threads and those that ended).
+// Time the CPU spends halted is nobody's.
+uint64_t thread_cpu_ns(const Thread* thread);
+uint64_t process_cpu_ns();
+// Reprograms the timer interrupt for the earliest deadline: sleepers, kernel timers
+// (sched/timer.h) and the end of the time slice.
 void arm_timer();
 
 template<typename Fn>

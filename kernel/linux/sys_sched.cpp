@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+// Scheduling policies and priorities (sched_setscheduler and friends) and membarrier(2). One
+// CPU and one run queue: policies are checked and recorded as Linux does, and reported back,
+// but every thread is scheduled alike (FIXME: real-time policies). A membarrier on one CPU is
+// a no-op: every other thread is switched out, which is a full barrier already.
+#include "linux/process.h"
+#include "linux/syscalls.h"
+#include "sched/thread.h"
+
+namespace wisp::linux {
+namespace {
+
+constexpr int kSchedOther = 0, kSchedFifo = 1, kSchedRr = 2, kSchedBatch = 3, kSchedIdle = 5,
+              kSchedDeadline = 6;
+constexpr int kResetOnFork = 0x40000000;
+
+bool is_realtime(int policy) { return policy == kSchedFifo || policy == kSchedRr; }
+bool is_valid(int policy) {
+    return policy == kSchedOther || is_realtime(policy) || policy == kSchedBatch ||
+           policy == kSchedIdle;
+}
+
+// The thread `pid` names (0: the caller). ESRCH when none, EINVAL for a negative pid.
+Result<sched::Thread*> thread_for(int pid) {
+    if (pid < 0) return Errno::INVAL;
+    if (pid == 0) return sched::current();
+    sched::Thread* found = nullptr;
+    sched::for_each_thread([&](sched::Thread* t) {
+        if (t->tid == pid) found = t;
+    });
+    if (!found) return Errno::SRCH;
+    return found;
+}
+
+Result<void> set_policy(sched::Thread* t, int policy, int priority) {
+    int base = policy & ~kResetOnFork;
+    if (!is_valid(base)) return Errno::INVAL;
+    // Real-time policies take 1..99, the others only 0 (Linux __sched_setscheduler).
+    if (is_realtime(base) ? priority < 1 || priority > 99 : priority != 0) return Errno::INVAL;
+    t->linux.sched_policy = policy;
+    t->linux.sched_priority = priority;
+    return {};
+}
+
+} // namespace
+
+Result<long> sys_sched_getscheduler(int pid) {
+    sched::Thread* t = TRY(thread_for(pid));
+    return t->linux.sched_policy;
+}
+
+Result<long> sys_sched_setscheduler(int pid, int policy, UserPtr<const int> param) {
+    if (param.is_null() || policy < 0) return Errno::INVAL;
+    int priority = TRY(param.read());
+    sched::Thread* t = TRY(thread_for(pid));
+    TRY(set_policy(t, policy, priority));
+    return 0;
+}
+
+Result<long> sys_sched_getparam(int pid, UserPtr<int> param) {
+    if (param.is_null()) return Errno::INVAL;
+    sched::Thread* t = TRY(thread_for(pid));
+    TRY(param.write(t->linux.sched_priority));
+    return 0;
+}
+
+Result<long> sys_sched_setparam(int pid, UserPtr<const int> param) {
+    if (param.is_null()) return Errno::INVAL;
+    int priority = TRY(param.read());
+    sched::Thread* t = TRY(thread_for(pid));
+    TRY(set_policy(t, t->linux.sched_policy, priority));
+    return 0;
+}
+
+Result<long> sys_sched_get_priority_max(int policy) {
+    if (is_realtime(policy)) return 99;
+    if (is_valid(policy) || policy == kSchedDeadline) return 0;
+    return Errno::INVAL;
+}
+
+Result<long> sys_sched_get_priority_min(int policy) {
+    if (is_realtime(policy)) return 1;
+    if (is_valid(policy) || policy == kSchedDeadline) return 0;
+    return Errno::INVAL;
+}
+
+Result<long> sys_membarrier(int command, unsigned flags, int cpu) {
+    (void)cpu;
+    constexpr int kQuery = 0, kGlobal = 1, kGlobalExpedited = 2, kRegisterGlobalExpedited = 4,
+                  kPrivateExpedited = 8, kRegisterPrivateExpedited = 16,
+                  kPrivateExpeditedSyncCore = 32, kRegisterPrivateExpeditedSyncCore = 64,
+                  kGetRegistrations = 512;
+    // The RSEQ commands are left out: there is no rseq (ENOSYS) here.
+    constexpr int kSupported = kGlobal | kGlobalExpedited | kRegisterGlobalExpedited |
+                               kPrivateExpedited | kRegisterPrivateExpedited |
+                               kPrivateExpeditedSyncCore | kRegisterPrivateExpeditedSyncCore |
+                               kGetRegistrations;
+    static int registrations = 0; // the REGISTER commands this process issued
+    if (flags != 0) return Errno::INVAL;
+    switch (command) {
+    case kQuery: return kSupported;
+    case kGlobal:
+    case kGlobalExpedited: return 0;
+    case kRegisterGlobalExpedited:
+    case kRegisterPrivateExpedited:
+    case kRegisterPrivateExpeditedSyncCore: registrations |= command; return 0;
+    case kPrivateExpedited:
+        return registrations & kRegisterPrivateExpedited ? Result<long>(0) : Errno::PERM;
+    case kPrivateExpeditedSyncCore:
+        return registrations & kRegisterPrivateExpeditedSyncCore ? Result<long>(0) : Errno::PERM;
+    case kGetRegistrations: return registrations;
+    default: return Errno::INVAL;
+    }
+}
+
+} // namespace wisp::linux
