@@ -16,6 +16,8 @@ packages=(
     busybox-static hyperfine jq iproute2 curl valgrind
     # dynamic programs run unchanged (issue 5)
     lua5.4 sqlite3 python3
+    # the Go runtime on wisp (issue 4)
+    golang-go
 )
 
 missing=()

@@ -87,6 +87,12 @@ Result<long> sys_prlimit64(int pid, int resource, UserPtr<const uint64_t> new_li
     return 0;
 }
 
+Result<long> sys_setrlimit(int resource, UserPtr<const uint64_t> limit) {
+    uint64_t fresh[2];
+    TRY(copy_from_user(fresh, limit.address(), sizeof(fresh))); // EFAULT before EINVAL (Linux)
+    return sys_prlimit64(0, resource, limit, UserPtr<uint64_t>());
+}
+
 Result<long> sys_getrlimit(int resource, UserPtr<uint64_t> limit) {
     if (resource < 0 || resource >= kRlimits) return Errno::INVAL;
     Rlimit r = limit_for(resource);

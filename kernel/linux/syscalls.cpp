@@ -133,6 +133,7 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[147] = &invoke<sys_sched_get_priority_min>;
     t[157] = &invoke<sys_prctl>;
     t[158] = &invoke<sys_arch_prctl>;
+    t[160] = &invoke<sys_setrlimit>;
     t[161] = &invoke<sys_chroot>;
     t[162] = &invoke<sys_sync>;
     t[186] = &invoke<sys_gettid>;

@@ -178,6 +178,7 @@ Result<long> sys_uname(UserPtr<char> buffer);
 Result<long> sys_prlimit64(int pid, int resource, UserPtr<const uint64_t> new_limit,
                            UserPtr<uint64_t> old_limit);
 Result<long> sys_getrlimit(int resource, UserPtr<uint64_t> limit);
+Result<long> sys_setrlimit(int resource, UserPtr<const uint64_t> limit);
 Result<long> sys_sched_yield();
 Result<long> sys_getrandom(UserPtr<char> buffer, uint64_t length, unsigned flags);
 
