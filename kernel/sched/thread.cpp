@@ -38,7 +38,9 @@ void reap() {
     g_reaped_cpu_ns += dead->cpu_ns;
     mm::kfree(dead->kernel_stack);
     dead->~Thread();
-    mm::kfree(dead);
+    // The boot thread (the program's main thread) is a static object, not a heap block: it
+    // can exit (SYS_exit) while other threads live on.
+    if (dead != &g_first_thread) mm::kfree(dead);
 }
 
 // The run queue: runnable threads waiting for the CPU, FIFO (round robin). The running thread

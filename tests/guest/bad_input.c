@@ -13,6 +13,7 @@
 // runs (times, addresses, thread ids) print as "ok".
 #include "fs_check.h"
 #include <poll.h>
+#include <pthread.h>
 #include <sys/select.h>
 #include <sched.h>
 #include <signal.h>
@@ -536,8 +537,70 @@ static void value_calls(void) {
     ONE("sigaltstack too small", SYS_sigaltstack, &(stack_t){.ss_sp = buf, .ss_size = 100}, 0);
 }
 
-int main(void) {
+// Modes that end the process (one per line of bad_input.args): bad memory the kernel only
+// touches later — a signal frame on a bad stack, the robust list and the tid word at exit.
+static void on_signal(int signal) { (void)signal; }
+
+static void *thread_main(void *arg) {
+    (void)arg;
+    struct timespec t = {0, 20 * 1000 * 1000};
+    nanosleep(&t, NULL); // let the main thread exit first
+    printf("thread: main exited, still here\n");
+    fflush(stdout);
+    syscall(SYS_exit_group, 0);
+    return NULL;
+}
+
+static int run_mode(const char* mode) {
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_ONSTACK;
+    sigaction(SIGUSR1, &sa, NULL);
+    long unmapped = (long)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                               -1, 0);
+    munmap((void*)unmapped, 4096);
+    if (!strcmp(mode, "altstack-kernel") || !strcmp(mode, "altstack-unmapped")) {
+        // Linux takes any ss_sp; delivering onto it fails, and the process dies of SIGSEGV.
+        stack_t ss = {.ss_sp = (void*)(mode[9] == 'k' ? 0xffff800000000000ull : unmapped),
+                      .ss_size = 65536};
+        printf("sigaltstack: %ld\n", syscall(SYS_sigaltstack, &ss, NULL));
+        fflush(stdout);
+        raise(SIGUSR1);
+        printf("not reached\n");
+    } else if (!strcmp(mode, "stack-bad")) {
+        // A signal arrives while the user stack pointer is wild: no frame, SIGSEGV.
+        sa.sa_flags = 0;
+        sigaction(SIGUSR1, &sa, NULL);
+        printf("signal with rsp=%s\n", "0x10");
+        fflush(stdout);
+        long pid = getpid();
+        __asm__ volatile("mov %%rsp, %%r12\n\tmov $0x10, %%rsp\n\tsyscall\n\tmov %%r12, %%rsp"
+                         : "+a"(*(long[]){SYS_kill})
+                         : "D"(pid), "S"((long)SIGUSR1)
+                         : "rcx", "r11", "r12", "memory");
+        printf("not reached\n");
+    } else if (!strcmp(mode, "robust-kernel")) {
+        // Walked at exit; Linux ignores what it cannot read.
+        printf("set_robust_list: %ld\n",
+               syscall(SYS_set_robust_list, 0xffff800000000000ull, 24));
+        fflush(stdout);
+        return 0;
+    } else if (!strcmp(mode, "tid-kernel")) {
+        // The main thread's clear_child_tid word is written (and woken) when it exits while
+        // another thread lives on; Linux ignores the fault.
+        syscall(SYS_set_tid_address, 0xffff800000000000ull);
+        pthread_t t;
+        pthread_create(&t, NULL, thread_main, NULL);
+        printf("main: exiting alone\n");
+        fflush(stdout);
+        syscall(SYS_exit, 0);
+    }
+    return 2;
+}
+
+int main(int argc, char** argv) {
     (void)show;
+    if (argc > 1) return run_mode(argv[1]);
     enter_work_dir("bad-input");
     // The same descriptor limit on both sides (wisp's; a host may allow more).
     struct rlimit nofile = {1024, 1024};

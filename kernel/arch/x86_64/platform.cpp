@@ -106,11 +106,25 @@ void switch_thread(ThreadContext& from, ThreadContext& to) {
     switch_stacks(&from.saved_rsp, to.saved_rsp);
 }
 
+// The user half of the address space. A copy must stay inside it: the fixup only catches page
+// faults, and a range that reaches the kernel half would be copied (the kernel's pages are
+// present) or, past the canonical hole, take a #GP. Callers check too; this is the last line
+// (a signal frame below a wild stack pointer wraps around to the top of the address space).
+namespace {
+constexpr uint64_t kUserHalfEnd = 0x0000'8000'0000'0000;
+
+bool in_user_half(uint64_t address, size_t length) {
+    return address < kUserHalfEnd && length <= kUserHalfEnd - address;
+}
+} // namespace
+
 bool copy_from_user(void* dest, uint64_t user_src, size_t length) {
+    if (!in_user_half(user_src, length)) return false;
     return copy_user(dest, reinterpret_cast<const void*>(user_src), length) == 0;
 }
 
 bool copy_to_user(uint64_t user_dest, const void* src, size_t length) {
+    if (!in_user_half(user_dest, length)) return false;
     return copy_user(reinterpret_cast<void*>(user_dest), src, length) == 0;
 }
 
