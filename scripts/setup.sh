@@ -15,7 +15,7 @@ packages=(
     # tests and benchmarks
     busybox-static hyperfine jq iproute2 curl valgrind
     # dynamic programs run unchanged (issue 5)
-    lua5.4 sqlite3 python3
+    lua5.4 sqlite3 python3 libpython3.11-testsuite
     # the Go runtime on wisp (issue 4)
     golang-go
 )

@@ -70,6 +70,10 @@ for e in "${env_vars[@]}"; do wisp_args+=(-e "$e"); done
 wisp_args+=("${extra_wisp_args[@]}")
 "$wisp" "${wisp_args[@]}" "$program" "${args[@]}" <"$stdin" >"$work/wisp.out" 2>"$work/wisp.err"
 wisp_status=$?
+# The CLI's own notes about building the image ("wisp: note: ... not in the image") come only
+# when the image is not cached yet: not the program's output.
+grep -v '^wisp: note: ' "$work/wisp.err" >"$work/wisp.err.app" || true
+mv "$work/wisp.err.app" "$work/wisp.err"
 
 if [ "$sort_output" = 1 ]; then
     for f in native.out native.err wisp.out wisp.err; do
