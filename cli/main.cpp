@@ -150,7 +150,8 @@ int run_main(int argc, char** argv) {
         ->type_name("IMAGE")
         ->required();
     build_common.add_to(*build);
-    build->footer("ARGS after PROGRAM become the image's default arguments.");
+    build->footer("ARGS after PROGRAM become the image's default arguments (a `--` between "
+                  "PROGRAM and ARGS is dropped).");
 
     try {
         app.parse(argc, argv);
@@ -183,6 +184,9 @@ int run_main(int argc, char** argv) {
         return run_command(run_options);
     }
     auto [program, args] = program_and_args(app, *build);
+    // `wisp build -o py.img /usr/bin/python3 -- -c 'print(1)'`: a `--` right after PROGRAM
+    // separates it from the default ARGS (write `-- --` for a program whose first is `--`).
+    if (!args.empty() && args.front() == "--") args.erase(args.begin());
     build_options.program = program;
     build_options.args = args;
     build_options.env = build_common.env();

@@ -48,7 +48,7 @@ namespace wisp {
 void handle_user_exception(TrapFrame& frame, FaultKind kind, uint64_t address) {
     using namespace linux;
     constexpr int kSegvMaperr = 1, kSegvAccerr = 2, kIllIllopn = 2, kFpeIntdiv = 1,
-                  kBusAdraln = 1;
+                  kBusAdraln = 1, kBusAdrerr = 2;
     SignalInfo info{};
     info.trapno = frame.vector;
     info.error_code = frame.error_code;
@@ -72,6 +72,9 @@ void handle_user_exception(TrapFrame& frame, FaultKind kind, uint64_t address) {
         break;
     case FaultKind::AlignmentCheck:
         info = {7, kBusAdraln, address, 0, 0, frame.vector, frame.error_code};
+        break;
+    case FaultKind::BusError: // a file mapping past the end of the file
+        info = {7, kBusAdrerr, address, 0, 0, frame.vector, frame.error_code};
         break;
     case FaultKind::OutOfMemory: {
         // Linux's OOM killer ends the process with SIGKILL; say why.

@@ -66,6 +66,10 @@ class FileMapping final : public mm::MappedFile {
         void* page = m_file->vnode().shared_page(offset, write);
         return page ? platform::virt_to_phys(page) : 0;
     }
+    uint64_t size() const override {
+        fs::Attributes attributes{};
+        return m_file->vnode().getattr(attributes).is_error() ? 0 : attributes.size;
+    }
     const char* path() const override { return m_path; }
     uint64_t inode() const override { return m_inode; }
 
@@ -113,7 +117,7 @@ Result<void> map_file(uint64_t start, uint64_t size, int prot, bool shared, int 
         if (!(prot & 2)) mapped_bytes = page_up(file_bytes) < size ? page_up(file_bytes) : size;
         result = mm::address_space().map_image(start, size, static_cast<uint32_t>(prot),
                                                platform::virt_to_phys(direct), mapped_bytes,
-                                               nullptr, mapping, offset);
+                                               nullptr, mapping, offset, may_write);
         // Code (a library's text): present now, a PTE per page instead of a trap per 32 pages.
         if (!result.is_error() && (prot & 4) && !(prot & 2))
             result = mm::address_space().map_image_pages_now(start);

@@ -84,11 +84,11 @@ Result<void> AddressSpace::map_anonymous(uint64_t start, uint64_t length, uint32
 
 Result<void> AddressSpace::map_image(uint64_t start, uint64_t length, uint32_t prot,
                                      uint64_t image_paddr, uint64_t file_bytes, const char* name,
-                                     MappedFile* file, uint64_t file_offset) {
+                                     MappedFile* file, uint64_t file_offset, bool may_write) {
     length = page_up(length);
     if (!valid_range(start, length) || (image_paddr & (kPageSize - 1)) != 0) return Errno::INVAL;
     if (!is_free(start, length)) TRY(unmap(start, length));
-    TRY(insert(Vma{start, start + length, prot, VmaKind::Image, false, false, true, image_paddr,
+    TRY(insert(Vma{start, start + length, prot, VmaKind::Image, false, false, may_write, image_paddr,
                    start + file_bytes, file_offset, file, file ? file->path() : name}));
     if (file) file->hold();
     return {};
@@ -341,8 +341,12 @@ AddressSpace::Fault AddressSpace::resolve_fault(uint64_t address, bool write, bo
     }
 
     // File pages come one at a time: each is a copy or a lookup in the file.
-    if (v.kind == VmaKind::File)
+    if (v.kind == VmaKind::File) {
+        if (v.file_offset + (page - v.start) >= page_up(v.file->size())) return Fault::BusError;
         return populate_page(v, page, write) ? Fault::Resolved : Fault::OutOfMemory;
+    }
+    // An image file mmap()ed past its end (exec's areas go on with .bss there).
+    if (v.kind == VmaKind::Image && v.file && page >= page_up(v.file_end)) return Fault::BusError;
 
     bool image = v.kind == VmaKind::Image && page < v.file_end;
     if (image && (write || page + kPageSize > v.file_end)) {
@@ -435,6 +439,7 @@ FaultResolution handle_user_page_fault(uint64_t address, bool write, bool exec, 
     switch (mm::address_space().resolve_fault(address, write, exec, present)) {
     case mm::AddressSpace::Fault::Resolved: return FaultResolution::Resolved;
     case mm::AddressSpace::Fault::OutOfMemory: return FaultResolution::OutOfMemory;
+    case mm::AddressSpace::Fault::BusError: return FaultResolution::BusError;
     default: return FaultResolution::Invalid;
     }
 }

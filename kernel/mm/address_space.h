@@ -42,6 +42,8 @@ class MappedFile {
     // Shared mappings: the physical address of the file's own page at `offset`, made writable
     // (unshared from the image) when `write`; 0 past the end of the file or out of memory.
     virtual uint64_t shared_page(uint64_t offset, bool write) = 0;
+    // The file's size now (pages past it fault with SIGBUS, as on Linux).
+    virtual uint64_t size() const = 0;
     // For /proc/self/maps.
     virtual const char* path() const = 0;
     virtual uint64_t inode() const = 0;
@@ -81,7 +83,7 @@ public:
     // `file` (optional: mmap of an image file) names the area and is held while mapped.
     Result<void> map_image(uint64_t start, uint64_t length, uint32_t prot, uint64_t image_paddr,
                            uint64_t file_bytes, const char* name, MappedFile* file = nullptr,
-                           uint64_t file_offset = 0);
+                           uint64_t file_offset = 0, bool may_write = true);
     // Maps [start, start+length) to `file` from `offset` (page-aligned): private copies of its
     // pages, or with `shared` the file's own pages. Takes a reference on `file`.
     Result<void> map_file(uint64_t start, uint64_t length, uint32_t prot, MappedFile& file,
@@ -108,7 +110,7 @@ public:
     bool is_free(uint64_t start, uint64_t length) const;
 
     // Populates the page containing `address`.
-    enum class Fault { Resolved, Invalid, OutOfMemory };
+    enum class Fault { Resolved, Invalid, OutOfMemory, BusError };
     Fault resolve_fault(uint64_t address, bool write, bool exec, bool present);
     bool handle_fault(uint64_t address, bool write, bool exec, bool present) {
         return resolve_fault(address, write, exec, present) == Fault::Resolved;

@@ -15,11 +15,12 @@ enum class FaultResolution {
     Resolved,    // the access can be retried
     Invalid,     // no mapping allows it: SIGSEGV (or EFAULT in a user copy)
     OutOfMemory, // allowed, but no frame was left to back it
+    BusError,    // a file mapping's page past the end of its file: SIGBUS (EFAULT in a copy)
 };
 FaultResolution handle_user_page_fault(uint64_t address, bool write, bool exec, bool present);
 
 enum class FaultKind { PageFault, InvalidOpcode, DivideError, GeneralProtection, Breakpoint,
-                       FloatingPoint, AlignmentCheck, OutOfMemory, Other };
+                       FloatingPoint, AlignmentCheck, OutOfMemory, BusError, Other };
 // An exception in user mode that was not resolved: deliver a signal (or terminate).
 void handle_user_exception(TrapFrame& frame, FaultKind kind, uint64_t address);
 

@@ -51,6 +51,16 @@ static const char* try_write(volatile char* p, char value) {
     return sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : "other signal";
 }
 
+// Whether reading one byte at p faults.
+static const char* try_read(volatile char* p) {
+    int sig = sigsetjmp(fault_jump, 1);
+    if (sig == 0) {
+        (void)*p;
+        return "ok";
+    }
+    return sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : "other signal";
+}
+
 // A file of 2.5 pages with a known pattern.
 static int make_file(const char* path, size_t size) {
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -84,6 +94,14 @@ static void private_and_shared(void) {
     printf("tail after end of file is zero: %d\n", tail_zero);
     printf("write to read-only mapping: %s\n", try_write((char*)p, 'x'));
     munmap(p, 3 * kPage);
+    // Whole pages past the end of the file: SIGBUS (private and shared).
+    p = mmap(NULL, 5 * kPage, PROT_READ, MAP_PRIVATE, fd, 0);
+    printf("private, page past the end: %s, last file page: %s\n", try_read((char*)p + 3 * 4096),
+           try_read((char*)p + 2 * 4096 + 4000));
+    munmap(p, 5 * kPage);
+    p = mmap(NULL, 5 * kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    printf("shared, page past the end: %s\n", try_write((char*)p + 4 * 4096, 'x'));
+    munmap(p, 5 * kPage);
 
     // With an offset.
     p = mmap(NULL, kPage, PROT_READ, MAP_PRIVATE, fd, kPage);
@@ -179,6 +197,9 @@ static void own_file(const char* self) {
     for (size_t i = size; i < rounded; i++) tail_zero &= p[i] == 0;
     printf("own file tail zero: %d\n", tail_zero);
     munmap(p, size);
+    p = mmap(NULL, rounded + 2 * kPage, PROT_READ, MAP_PRIVATE, fd, 0);
+    printf("own file, page past the end: %s\n", try_read((char*)p + rounded + 4096));
+    munmap(p, rounded + 2 * kPage);
 
     // Private writable: a copy on write; the file stays as it was.
     p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
@@ -202,6 +223,7 @@ static void own_file(const char* self) {
     p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
     report_map("own file shared", p);
     printf("own file shared matches: %d\n", memcmp(p, copy, size) == 0);
+    report("own file shared, mprotect write", mprotect(p, kPage, PROT_READ | PROT_WRITE));
     munmap(p, size);
 
     // A dynamic linker's layout: reserve the whole span, then map parts over it with MAP_FIXED.

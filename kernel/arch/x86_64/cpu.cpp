@@ -256,6 +256,10 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
                     handle_user_exception(f, FaultKind::OutOfMemory, cr2);
                     return;
                 }
+                if (r == FaultResolution::BusError && f.from_user()) {
+                    handle_user_exception(f, FaultKind::BusError, cr2);
+                    return;
+                }
                 if (in_usercopy) {
                     f.rip = reinterpret_cast<uint64_t>(usercopy_fault);
                     return;
