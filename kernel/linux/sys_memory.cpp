@@ -6,6 +6,7 @@
 // pages on fault, shared ones map the file's own pages.
 #include <string.h>
 
+#include "fs/devices.h"
 #include "fs/open_file.h"
 #include "linux/files.h"
 #include "linux/syscalls.h"
@@ -84,6 +85,18 @@ class FileMapping final : public mm::MappedFile {
     uint32_t m_refs = 0;
 };
 
+// /dev/zero maps as anonymous memory (Linux: private zero pages, or shared anonymous memory —
+// the same thing with one process). The fd must be open for reading.
+Result<bool> is_zero_device(int fd) {
+    auto file = TRY(file_for(fd));
+    if (file->is_path_only() || file->vnode().type() != fs::kTypeChar) return false;
+    fs::Attributes attributes{};
+    TRY(file->vnode().getattr(attributes));
+    if (attributes.rdev != fs::kDevZero) return false;
+    if (!file->can_read()) return Errno::ACCES;
+    return true;
+}
+
 // Maps `fd` at [start, start + size): the image's pages when the file is in the image (and
 // the mapping cannot write to the file), else through a FileMapping.
 Result<void> map_file(uint64_t start, uint64_t size, int prot, bool shared, int fd,
@@ -148,7 +161,7 @@ Result<long> sys_mmap(uint64_t address, uint64_t length, int prot, int flags, in
     if (!anonymous) {
         if (offset < 0) return Errno::INVAL;
         if (static_cast<uint64_t>(offset) > ~0ull - size) return Errno::OVERFLOW;
-        fs::RefPtr<fs::OpenFile> file = TRY(file_for(fd)); // EBADF before any address checks
+        if (TRY(is_zero_device(fd))) anonymous = true; // EBADF before any address checks
     }
 
     auto& as = mm::address_space();

@@ -279,6 +279,21 @@ static void remap_and_residency(void) {
     munmap(target, 4 * kPage);
     munmap(p + 4 * kPage, kPage);
 
+    // /dev/zero: anonymous memory, private or shared.
+    int zero = open("/dev/zero", O_RDWR);
+    char* z = mmap(NULL, 2 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE, zero, 0);
+    report_map("/dev/zero private", z);
+    printf("/dev/zero reads zero %d\n", z[0] == 0 && z[4097] == 0);
+    z[1] = 5;
+    printf("/dev/zero written %d\n", z[1]);
+    munmap(z, 2 * kPage);
+    z = mmap(NULL, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, zero, 0);
+    report_map("/dev/zero shared", z);
+    z[0] = 9;
+    printf("/dev/zero shared written %d\n", z[0]);
+    munmap(z, kPage);
+    close(zero);
+
     // mincore: touched anonymous pages are resident, untouched ones not.
     char* m = mmap(NULL, 64 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     m[0] = 1;
