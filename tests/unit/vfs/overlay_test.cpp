@@ -198,5 +198,56 @@ TEST_F(OverlayTest, AttributesCopyUp) {
     EXPECT_EQ(read_file("/etc/dir/sub/file"), "deep");
 }
 
+// What mmap asks of files: a run of image pages for a file still only in the image
+// (direct_range, zero copy), and the file's own pages for shared mappings (shared_page).
+TEST_F(OverlayTest, MmapViewsOfImageAndCopiedUpFiles) {
+    auto ro = open("/bin/prog", kOpenReadOnly);
+    ASSERT_FALSE(ro.is_error());
+    Vnode& lower = ro.value()->vnode();
+    const auto* whole = static_cast<const char*>(lower.direct_range(0, s_big.size()));
+    ASSERT_NE(whole, nullptr);
+    EXPECT_EQ(std::string(whole, s_big.size()), s_big);
+    EXPECT_EQ(lower.direct_range(4096, 100), whole + 4096);
+    EXPECT_EQ(lower.direct_range(100, 10), nullptr) << "offsets are page-aligned";
+    EXPECT_EQ(lower.direct_range(4 * 4096, 4096), nullptr) << "past the end";
+    EXPECT_EQ(lower.shared_page(0, false), nullptr) << "not copied up: mmap maps the image";
+
+    // Opening for writing copies up: the image pages are lent, not mapped directly any more.
+    auto rw = open("/bin/prog", kOpenReadWrite);
+    ASSERT_FALSE(rw.is_error());
+    Vnode& upper = rw.value()->vnode();
+    EXPECT_EQ(upper.direct_range(0, 4096), nullptr);
+    auto* lent = static_cast<char*>(upper.shared_page(4096, false));
+    ASSERT_NE(lent, nullptr);
+    EXPECT_EQ(std::string(lent, 4096), s_big.substr(4096, 4096));
+    // A write through a shared mapping first unshares the page; then mapping and read() agree.
+    auto* own = static_cast<char*>(upper.shared_page(4096, true));
+    ASSERT_NE(own, nullptr);
+    EXPECT_NE(own, lent);
+    EXPECT_EQ(std::string(own, 4096), s_big.substr(4096, 4096));
+    memcpy(own + 10, "MAP", 3);
+    EXPECT_EQ(read_file("/bin/prog").substr(4096 + 10, 3), "MAP");
+    EXPECT_EQ(upper.shared_page(4096, false), own);
+    ASSERT_EQ(write_at("/bin/prog", 4096 + 20, "WRITE"), kOk);
+    EXPECT_EQ(std::string(own + 20, 5), "WRITE");
+    // The last, partial page exists; past it there is nothing to map (SIGBUS for the app).
+    EXPECT_NE(upper.shared_page(3 * 4096, false), nullptr);
+    EXPECT_EQ(upper.shared_page(4 * 4096, false), nullptr);
+    EXPECT_EQ(upper.shared_page(100, false), nullptr) << "offsets are page-aligned";
+}
+
+// A hole in a tmpfs file gets a zero page of its own, which write() then fills.
+TEST_F(OverlayTest, SharedPageOfAHoleIsCreated) {
+    auto f = open("/newfile", kOpenReadWrite | kOpenCreate);
+    ASSERT_FALSE(f.is_error());
+    ASSERT_EQ(write_at("/newfile", 2 * 4096, "x"), kOk); // pages 0 and 1 are holes
+    Vnode& v = f.value()->vnode();
+    auto* hole = static_cast<char*>(v.shared_page(4096, false));
+    ASSERT_NE(hole, nullptr);
+    EXPECT_EQ(std::string(hole, 4096), std::string(4096, '\0'));
+    ASSERT_EQ(write_at("/newfile", 4096 + 5, "abc"), kOk);
+    EXPECT_EQ(std::string(hole + 5, 3), "abc");
+}
+
 } // namespace
 } // namespace vfs_test
