@@ -14,6 +14,7 @@
 #include "fs_check.h"
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/select.h>
 #include <sched.h>
 #include <signal.h>
@@ -598,6 +599,81 @@ static int run_mode(const char* mode) {
     return 2;
 }
 
+// Readiness, timers and scheduling: epoll, eventfd, timerfd, POSIX timers, sigtimedwait.
+static void event_calls(void) {
+    long buf = S(g_buffer);
+    int ep = (int)syscall(SYS_epoll_create1, 0);
+    int efd = (int)syscall(SYS_eventfd2, 0, 0);
+    int tfd = (int)syscall(SYS_timerfd_create, CLOCK_MONOTONIC, 0);
+    int timer = -1;
+    syscall(SYS_timer_create, CLOCK_MONOTONIC, 0, &timer);
+    printf("event descriptors: %d %d %d, timer %d\n", ep, efd, tfd, timer);
+    struct {
+        uint32_t events;
+        uint64_t data;
+    } __attribute__((packed)) event = {1 /* EPOLLIN */, 7};
+    static struct itimerspec zero_its;
+    uint64_t usr2 = 1ull << (SIGUSR2 - 1);
+    P(epoll_ctl, 3, ep, 1 /* EPOLL_CTL_ADD */, efd, 0, 0, 0);
+    P(epoll_wait, 1, ep, 0, 8, 0, 0, 0);
+    P(epoll_pwait, 1, ep, 0, 8, 0, 0, 8);
+    P(epoll_pwait, 4, ep, buf, 8, 0, 0, 8);
+    P_NOT_NULL(epoll_pwait2, 3, ep, buf, 8, 0, 0, 8);
+    P(timerfd_settime, 2, tfd, 0, 0, 0, 0, 0);
+    P(timerfd_settime, 3, tfd, 0, S(&zero_its), 0, 0, 0);
+    P(timerfd_gettime, 1, tfd, 0, 0, 0, 0, 0);
+    P(timer_settime, 2, timer, 0, 0, 0, 0, 0);
+    P(timer_settime, 3, timer, 0, S(&zero_its), 0, 0, 0);
+    P(timer_gettime, 1, timer, 0, 0, 0, 0, 0);
+    P(timer_create, 1, CLOCK_MONOTONIC, 0, buf, 0, 0, 0);
+    P(rt_sigtimedwait, 0, 0, 0, S(&g_zero_ts), 8, 0, 0);
+    P_NOT_NULL(rt_sigtimedwait, 2, S(&usr2), 0, 0, 8, 0, 0);
+    P(sched_getparam, 1, 0, 0, 0, 0, 0, 0);
+    P(sched_setparam, 1, 0, 0, 0, 0, 0, 0);
+    P(sched_setscheduler, 2, 0, SCHED_OTHER, 0, 0, 0, 0);
+    FD(epoll_ctl, 0, 0, 1, efd, S(&event), 0, 0);
+    FD(epoll_ctl, 2, ep, 1, 0, S(&event), 0, 0);
+    FD(epoll_wait, 0, 0, buf, 8, 0, 0, 0);
+    FD(epoll_pwait, 0, 0, buf, 8, 0, 0, 8);
+    FD(timerfd_settime, 0, 0, 0, S(&zero_its), 0, 0, 0);
+    FD(timerfd_gettime, 0, 0, buf, 0, 0, 0, 0);
+    ONE("epoll_create size 0", SYS_epoll_create, 0);
+    ONE("epoll_create1 bad flags", SYS_epoll_create1, 1);
+    ONE("epoll_ctl regular file", SYS_epoll_ctl, ep, 1, g_file, &event);
+    ONE("epoll_ctl itself", SYS_epoll_ctl, ep, 1, ep, &event);
+    ONE("epoll_ctl op 9", SYS_epoll_ctl, ep, 9, efd, &event);
+    ONE("epoll_ctl del not added", SYS_epoll_ctl, ep, 2, tfd, &event);
+    ONE("epoll_ctl on a non-epoll fd", SYS_epoll_ctl, efd, 1, tfd, &event);
+    ONE("epoll_wait maxevents 0", SYS_epoll_wait, ep, buf, 0, 0);
+    ONE("epoll_wait maxevents -1", SYS_epoll_wait, ep, buf, -1, 0);
+    ONE("epoll_wait on a non-epoll fd", SYS_epoll_wait, efd, buf, 8, 0);
+    ONE("epoll_pwait sigsetsize 4", SYS_epoll_pwait, ep, buf, 8, 0, buf, 4);
+    ONE("eventfd2 bad flags", SYS_eventfd2, 0, 1);
+    ONE("eventfd read 4 bytes", SYS_read, efd, buf, 4);
+    ONE("timerfd_create clock 100", SYS_timerfd_create, 100, 0);
+    ONE("timerfd_create bad flags", SYS_timerfd_create, CLOCK_MONOTONIC, 1);
+    ONE("timerfd_settime bad flags", SYS_timerfd_settime, tfd, 0x80, &zero_its, 0);
+    ONE("timerfd_settime on an eventfd", SYS_timerfd_settime, efd, 0, &zero_its, 0);
+    ONE("timer_create clock 100", SYS_timer_create, 100, 0, buf);
+    ONE("timer_settime id 9999", SYS_timer_settime, 9999, 0, &zero_its, 0);
+    ONE("timer_gettime id -1", SYS_timer_gettime, -1, buf);
+    ONE("timer_getoverrun id 9999", SYS_timer_getoverrun, 9999);
+    ONE("timer_delete id 9999", SYS_timer_delete, 9999);
+    ONE("rt_sigtimedwait sigsetsize 4", SYS_rt_sigtimedwait, &usr2, 0, &g_zero_ts, 4);
+    ONE("rt_sigtimedwait nothing pending", SYS_rt_sigtimedwait, &usr2, 0, &g_zero_ts, 8);
+    ONE("sched_getscheduler pid 99999", SYS_sched_getscheduler, 99999);
+    ONE("sched_getscheduler pid -1", SYS_sched_getscheduler, -1);
+    ONE("sched_getparam pid 99999", SYS_sched_getparam, 99999, buf);
+    ONE("sched_setscheduler policy 99", SYS_sched_setscheduler, 0, 99, buf);
+    ONE("sched_get_priority_max 99", SYS_sched_get_priority_max, 99);
+    ONE("sched_get_priority_min -1", SYS_sched_get_priority_min, -1);
+    ONE("membarrier command 12345", SYS_membarrier, 12345, 0, 0);
+    syscall(SYS_timer_delete, timer);
+    close(ep);
+    close(efd);
+    close(tfd);
+}
+
 int main(int argc, char** argv) {
     (void)show;
     if (argc > 1) return run_mode(argv[1]);
@@ -634,8 +710,9 @@ int main(int argc, char** argv) {
     path_calls();
     pointer_calls();
     fd_calls();
-    memory_calls();
     value_calls();
+    event_calls();
+    memory_calls(); // last: it maps the unmapped page
     list_dir("work dir afterwards", ".");
     // Last, since they stay in effect until exit, where Linux writes the tid word (for a thread
     // that shares its memory only) and walks the robust list, ignoring faults.
