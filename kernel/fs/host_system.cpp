@@ -31,6 +31,8 @@ void free_page(void* page) {
     free(page);
 }
 
+void file_pages_changing(const Vnode&, uint64_t, uint64_t) {}
+
 uint64_t free_page_estimate() {
     return g_page_limit == ~0ull ? 65536 : g_page_limit - g_pages_outstanding;
 }

@@ -4,6 +4,7 @@
 #include <new>
 
 #include "fs/system.h"
+#include "mm/address_space.h"
 #include "mm/frames.h"
 #include "platform/platform.h"
 
@@ -22,6 +23,13 @@ void* allocate_page(bool zeroed) {
 
 void free_page(void* page) {
     if (page) mm::frames().free(platform::virt_to_phys(page));
+}
+
+void file_pages_changing(const Vnode& owner, uint64_t first_page, uint64_t end_page) {
+    constexpr uint64_t kMaxPage = ~0ull / kPageSize;
+    mm::address_space().file_pages_changing(
+        &owner, first_page > kMaxPage ? ~0ull : first_page * kPageSize,
+        end_page > kMaxPage ? ~0ull : end_page * kPageSize);
 }
 
 uint64_t free_page_estimate() {

@@ -59,6 +59,9 @@ class OverlayNode final : public Vnode {
     const void* direct_page(uint64_t offset) override;
     const void* direct_range(uint64_t offset, uint64_t length) override;
     void* shared_page(uint64_t offset, bool write) override;
+    const Vnode* page_owner() const override {
+        return m_upper ? static_cast<const Vnode*>(m_upper.ptr()) : this;
+    }
 
     Result<void> open(OpenFile& file) override;
     Result<size_t> read(OpenFile& file, uint64_t offset, IoBuffer& buffer) override;

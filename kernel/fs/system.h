@@ -23,4 +23,10 @@ uint64_t total_page_estimate();
 // Wall-clock time for timestamps.
 Timestamp current_time();
 
+class Vnode;
+// Pages [first_page, end_page) of `owner`'s data are about to be freed or replaced (truncate; a
+// page lent by the image unshared by a write): shared mappings of them let go, so the next
+// access finds the file's current page (or SIGBUS past its end). A no-op in host builds.
+void file_pages_changing(const Vnode& owner, uint64_t first_page, uint64_t end_page);
+
 } // namespace wisp::fs

@@ -386,6 +386,7 @@ Result<uintptr_t*> TmpfsNode::writable_page(uint64_t index, bool whole) {
     uintptr_t* slot = TRY(m_pages.slot(index));
     if (*slot && !PageTree::is_borrowed(*slot)) return slot;
     if (!tmpfs().charge_page()) return Errno::NOSPC;
+    if (*slot) file_pages_changing(*this, index, index + 1); // the lent page is replaced
     void* page = allocate_page(!whole && !*slot);
     if (!page) {
         tmpfs().uncharge_pages(1);
@@ -469,6 +470,7 @@ Result<size_t> TmpfsNode::write_bytes(uint64_t offset, const void* data, size_t 
 
 Result<void> TmpfsNode::truncate(uint64_t size) {
     if (size < m_size) {
+        file_pages_changing(*this, page_up(size), ~0ull);
         PageTree::Dropped dropped = m_pages.drop_from(page_up(size));
         m_present_pages -= dropped.present;
         tmpfs().uncharge_pages(dropped.owned);
@@ -484,8 +486,8 @@ Result<void> TmpfsNode::truncate(uint64_t size) {
 }
 
 void* TmpfsNode::shared_page(uint64_t offset, bool write) {
-    // FIXME: truncating a file frees pages a shared mapping may still map (Linux: SIGBUS on the
-    // next access); the mapping holds the file open, so unlinking is safe.
+    // Truncating (and unsharing a lent page) first makes shared mappings let go of the pages
+    // (file_pages_changing); the mapping holds the file open, so unlinking is safe.
     if (!is_regular() || offset % kPageSize != 0 || offset / kPageSize >= page_up(m_size))
         return nullptr;
     uintptr_t entry = m_pages.get(offset / kPageSize);

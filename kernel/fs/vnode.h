@@ -137,6 +137,8 @@ class Vnode : public RefCounted<Vnode>, public FileOps {
     // shared mapping, created when absent; a page that must not be written (borrowed from the
     // image) only when !write. Null past the end or when out of space.
     virtual void* shared_page(uint64_t, bool) { return nullptr; }
+    // The vnode whose pages shared_page hands out (an overlay node's upper file).
+    virtual const Vnode* page_owner() const { return this; }
 
   protected:
     Vnode(FileSystem& fs, uint32_t type) : m_fs(&fs), m_type(type & kTypeMask) {}

@@ -71,6 +71,7 @@ class FileMapping final : public mm::MappedFile {
         fs::Attributes attributes{};
         return m_file->vnode().getattr(attributes).is_error() ? 0 : attributes.size;
     }
+    const void* owner() const override { return m_file->vnode().page_owner(); }
     const char* path() const override { return m_path; }
     uint64_t inode() const override { return m_inode; }
 

@@ -147,6 +147,17 @@ Result<void> AddressSpace::unmap(uint64_t start, uint64_t length) {
     return {};
 }
 
+void AddressSpace::file_pages_changing(const void* owner, uint64_t first, uint64_t end) {
+    for (const Vma& v : m_vmas) {
+        if (v.kind != VmaKind::File || !v.shared || v.file->owner() != owner) continue;
+        uint64_t area_first = v.file_offset, area_end = v.file_offset + (v.end - v.start);
+        uint64_t from = std::max(first, area_first), to = std::min(end, area_end);
+        if (from >= to) continue;
+        platform::unmap_user_range(v.start + (from - area_first), v.start + (to - area_first),
+                                   nullptr, nullptr);
+    }
+}
+
 bool AddressSpace::is_mapped(uint64_t start, uint64_t length) const {
     for (uint64_t a = start; a < start + length;) {
         const Vma* v = find(a);

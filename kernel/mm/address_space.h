@@ -44,6 +44,8 @@ class MappedFile {
     virtual uint64_t shared_page(uint64_t offset, bool write) = 0;
     // The file's size now (pages past it fault with SIGBUS, as on Linux).
     virtual uint64_t size() const = 0;
+    // Whose pages shared_page() returns (file_pages_changing() names them by it).
+    virtual const void* owner() const = 0;
     // For /proc/self/maps.
     virtual const char* path() const = 0;
     virtual uint64_t inode() const = 0;
@@ -103,6 +105,10 @@ public:
     // mincore(2): one byte per page of [start, start+length) into `out` (1 = resident). NOMEM
     // when part of the range is unmapped.
     Result<void> residency(uint64_t start, uint64_t length, uint8_t* out) const;
+    // The file `owner` (MappedFile::owner) is about to free or replace its pages at file offsets
+    // [first, end): shared mappings of them are unmapped (the next access faults them in
+    // again, or SIGBUS past the end of the file).
+    void file_pages_changing(const void* owner, uint64_t first, uint64_t end);
     // True when every page of [start, start+length) belongs to some area.
     bool is_mapped(uint64_t start, uint64_t length) const;
     // A free range of `length` bytes, highest first below the mmap base.

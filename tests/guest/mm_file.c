@@ -167,6 +167,22 @@ static void private_and_shared(void) {
     report_map("map of a directory", mmap(NULL, kPage, PROT_READ, MAP_PRIVATE, dir, 0));
     close(dir);
 
+    // Truncating under a shared mapping: the pages past the new end fault with SIGBUS; the file
+    // growing again brings zero pages back.
+    char trunc_path[64];
+    snprintf(trunc_path, sizeof trunc_path, "/tmp/mm_file.%d.trunc", (int)getpid());
+    int tf = make_file(trunc_path, 3 * 4096);
+    p = mmap(NULL, 3 * kPage, PROT_READ | PROT_WRITE, MAP_SHARED, tf, 0);
+    p[2 * 4096] = 'q';
+    ftruncate(tf, 4096 + 10);
+    printf("after truncate: page 0 %c, page 2 %s, byte 4096+20 %d\n", p[0],
+           try_read((char*)p + 2 * 4096), p[4096 + 20]);
+    ftruncate(tf, 3 * 4096);
+    printf("grown again: page 2 %d\n", p[2 * 4096]);
+    munmap(p, 3 * kPage);
+    close(tf);
+    unlink(trunc_path);
+
     // The mapping keeps the file alive after close and unlink.
     p = mmap(NULL, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
