@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,6 +59,28 @@ struct Pipe {
     }
 };
 
+// What QEMU gets as fds 3.. : COM1 and COM2 (pipes, output only), COM3 (the control channel) and
+// the virtio console (sockets: both directions).
+constexpr int kChannels = 4;
+enum Channel { kCom1, kCom2, kCom3, kConsole };
+
+// Where QEMU's microvm puts the first virtio-mmio device: its transports are 512 bytes apart
+// from 0xfeb00000 and a device goes to the last free one of eight (index 7, measured with
+// auto-kernel-cmdline, which appends such a token after our argv — hence our own copy). Its
+// interrupt is IOAPIC input 16 + index with ACPI on and the second IOAPIC off (QEMU 7.2,
+// hw/i386/microvm.c: virtio_irq_base; 5 + index without ACPI, 24 + index on the second IOAPIC).
+constexpr const char* kQemuConsoleToken = "virtio_mmio.device=512@0xfeb00e00:23";
+
+// Ctrl-C while QEMU runs: the handler only writes the signal number here.
+int g_signal_pipe[2] = {-1, -1};
+void forward_signal(int signal) {
+    int saved = errno;
+    unsigned char byte = static_cast<unsigned char>(signal);
+    ssize_t ignored = write(g_signal_pipe[1], &byte, 1);
+    (void)ignored;
+    errno = saved;
+}
+
 // Searches PATH like execvp, before fork (the child may only make async-signal-safe calls).
 std::string find_executable(const std::string& name) {
     if (name.find('/') != std::string::npos) return name;
@@ -76,10 +99,12 @@ std::string find_executable(const std::string& name) {
 }
 
 // Starts QEMU with stdin from /dev/null, stdout and stderr on our stderr (its own messages never
-// mix with the app's stdout) and com_fd[i] as fd 3 + i. fork/exec rather than posix_spawn for
+// mix with the app's stdout) and channel_fd[i] as fd 3 + i, in a process group of its own (a
+// Ctrl-C on the terminal is ours to forward to the app, not a reason for QEMU to quit). fork/exec rather than posix_spawn for
 // PR_SET_PDEATHSIG: if wisp dies (killed by a test timeout, say) QEMU dies with it instead of
 // running a hung guest forever.
-pid_t spawn_qemu(const std::string& qemu, std::vector<char*>& argv, const int com_fd[3]) {
+pid_t spawn_qemu(const std::string& qemu, std::vector<char*>& argv,
+                 const int channel_fd[kChannels]) {
     std::string path = find_executable(qemu);
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null_fd < 0) throw UserError(std::string("cannot open /dev/null: ") + strerror(errno));
@@ -94,10 +119,11 @@ pid_t spawn_qemu(const std::string& qemu, std::vector<char*>& argv, const int co
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) _exit(127); // the parent is already gone
-        // dup2 clears close-on-exec on the new descriptor; com_fd are >= 10, so no clobbering.
+        setpgid(0, 0);
+        // dup2 clears close-on-exec on the new descriptor; channel_fd are >= 10: no clobbering.
         bool ok = dup2(null_fd, 0) == 0 && dup2(2, 1) == 1;
-        for (int i = 0; ok && i < 3; i++)
-            ok = dup2(com_fd[i], 3 + i) == 3 + i;
+        for (int i = 0; ok && i < kChannels; i++)
+            ok = dup2(channel_fd[i], 3 + i) == 3 + i;
         if (ok) execv(path.c_str(), argv.data());
         int error = errno;
         ssize_t ignored = write(status_pipe[1], &error, sizeof(error));
@@ -133,7 +159,7 @@ std::vector<std::string> qemu_argv(const QemuConfig& config) {
     // clang-format off
     std::vector<std::string> argv = {
         config.qemu,
-        "-M", "microvm,x-option-roms=off,rtc=off",
+        "-M", "microvm,x-option-roms=off,rtc=off,ioapic2=off",
         "-accel", config.kvm ? "kvm" : "tcg",
         "-cpu", config.cpu,
         "-m", std::to_string(mib) + "M",
@@ -144,16 +170,21 @@ std::vector<std::string> qemu_argv(const QemuConfig& config) {
         "-kernel", config.kernel_path,
     };
     if (!config.image_path.empty()) argv.insert(argv.end(), {"-initrd", config.image_path});
-    argv.insert(argv.end(), {"-append", config.cmdline});
+    argv.insert(argv.end(), {"-append", std::string(kQemuConsoleToken) + " " + config.cmdline});
     // The serial ports and debug-exit port of abi/platform.h.
     argv.insert(argv.end(), {
         "-chardev", "file,id=com1,path=" + config.com1_path,
         "-serial", "chardev:com1",
         "-chardev", "file,id=com2,path=" + config.com2_path,
         "-device", "isa-serial,chardev=com2,iobase=" + hex(abi::kPortCom2) + ",irq=3",
-        "-chardev", "file,id=com3,path=" + config.com3_path,
+        "-chardev", "socket,id=com3,fd=" + std::to_string(config.com3_fd),
         "-device", "isa-serial,chardev=com3,iobase=" + hex(abi::kPortCom3) + ",irq=4",
         "-device", "isa-debug-exit,iobase=" + hex(abi::kPortDebugExit) + ",iosize=2",
+        // The console (stdin and stdout): virtio-console on virtio-mmio, the modern interface.
+        "-global", "virtio-mmio.force-legacy=false",
+        "-chardev", "socket,id=console,fd=" + std::to_string(config.console_fd),
+        "-device", "virtio-serial-device,max_ports=1",
+        "-device", "virtconsole,chardev=console",
     });
     // clang-format on
     return argv;
@@ -163,62 +194,131 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
                     const std::function<void(std::string_view)>& on_stderr) {
     auto start = std::chrono::steady_clock::now();
     QemuResult result;
-    Pipe com[3];
+    Pipe com[2];
+    int sockets[2][2]; // COM3 and the console: [0] ours, [1] QEMU's
+    for (auto& pair : sockets)
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+            throw UserError(std::string("cannot create a socket pair for QEMU: ") +
+                            strerror(errno));
 
-    // In the child the write ends become fds 3, 4, 5 and QEMU opens them as /dev/fd/N (a fresh
-    // open of the same pipe). Everything else we hold is close-on-exec.
+    // In the child the write ends become fds 3, 4 (QEMU opens them as /dev/fd/N, a fresh open
+    // of the same pipe), the sockets fds 5 and 6. Everything else we hold is close-on-exec.
     config.com1_path = "/dev/fd/3";
     config.com2_path = "/dev/fd/4";
-    config.com3_path = "/dev/fd/5";
+    config.com3_fd = 5;
+    config.console_fd = 6;
     std::vector<std::string> args = qemu_argv(config);
     std::vector<char*> argv;
     for (std::string& a : args)
         argv.push_back(a.data());
     argv.push_back(nullptr);
 
-    // dup2 into 3..5 could clobber another pipe end that happens to sit there: move the write
+    // dup2 into 3..6 could clobber another descriptor that happens to sit there: move QEMU's
     // ends out of the way first.
-    int high_fd[3];
-    for (int i = 0; i < 3; i++) {
-        high_fd[i] = fcntl(com[i].write_end, F_DUPFD_CLOEXEC, 10);
+    int high_fd[kChannels];
+    int* qemu_end[kChannels] = {&com[0].write_end, &com[1].write_end, &sockets[0][1],
+                                &sockets[1][1]};
+    for (int i = 0; i < kChannels; i++) {
+        high_fd[i] = fcntl(*qemu_end[i], F_DUPFD_CLOEXEC, 10);
         if (high_fd[i] < 0) throw UserError(std::string("cannot start QEMU: ") + strerror(errno));
-        com[i].close_write();
-        com[i].write_end = high_fd[i];
+        close(*qemu_end[i]);
+        *qemu_end[i] = high_fd[i];
     }
     pid_t pid = spawn_qemu(config.qemu, argv, high_fd);
     result.ns_started = elapsed_ns(start);
-    for (Pipe& p : com)
-        p.close_write();
+    for (int i = 0; i < kChannels; i++) {
+        close(*qemu_end[i]);
+        *qemu_end[i] = -1;
+    }
+    int our_end[kChannels] = {com[0].read_end, com[1].read_end, sockets[0][0], sockets[1][0]};
+    for (int fd : {sockets[0][0], sockets[1][0]})
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 
-    // Forward until QEMU has closed all three ports (it exits; nothing else holds them).
-    char buffer[65536];
-    int open_count = 3;
+    // Ctrl-C becomes a `signal=2` record for the kernel while QEMU runs.
+    struct sigaction old_actions[2];
+    bool forwarding = config.forward_sigint && pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) == 0;
+    if (forwarding) {
+        struct sigaction action {};
+        action.sa_handler = forward_signal;
+        action.sa_flags = SA_RESTART;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGINT, &action, &old_actions[0]);
+    }
+
+    // The host's stdin goes to the console; its end, with the total, to COM3 (`stdin.eof=N`:
+    // virtio-console cannot say "end of input").
+    std::string to_console, to_control;
+    bool reading_stdin = config.stdin_fd >= 0;
+    uint64_t stdin_bytes = 0;
+    if (!reading_stdin) to_control += "stdin.eof=0\n";
+    auto send_some = [](int fd, std::string& pending) {
+        ssize_t n = send(fd, pending.data(), pending.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) pending.erase(0, static_cast<size_t>(n));
+        else if (n < 0 && errno != EAGAIN && errno != EINTR) pending.clear(); // QEMU is gone
+    };
+
+    // Forward until QEMU has closed all four channels (it exits; nothing else holds them).
+    static char buffer[65536];
+    bool open[kChannels] = {true, true, true, true};
+    int open_count = kChannels;
     while (open_count > 0) {
-        pollfd fds[3];
-        for (int i = 0; i < 3; i++)
-            fds[i] = {com[i].read_end, POLLIN, 0};
-        if (poll(fds, 3, -1) < 0) {
+        pollfd fds[kChannels + 2];
+        for (int i = 0; i < kChannels; i++)
+            fds[i] = {open[i] ? our_end[i] : -1, POLLIN, 0};
+        if (!to_control.empty()) fds[kCom3].events |= POLLOUT;
+        if (!to_console.empty()) fds[kConsole].events |= POLLOUT;
+        bool room = to_console.size() < 256 * 1024;
+        fds[kChannels] = {reading_stdin && room ? config.stdin_fd : -1, POLLIN, 0};
+        fds[kChannels + 1] = {forwarding ? g_signal_pipe[0] : -1, POLLIN, 0};
+        if (poll(fds, kChannels + 2, -1) < 0) {
             if (errno == EINTR) continue;
             break;
         }
-        for (int i = 0; i < 3; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            ssize_t n = read(com[i].read_end, buffer, sizeof(buffer));
-            if (n < 0 && errno == EINTR) continue;
+        if (fds[kChannels + 1].revents & POLLIN) {
+            unsigned char signals[16];
+            ssize_t n = read(g_signal_pipe[0], signals, sizeof signals);
+            for (ssize_t i = 0; i < n; i++)
+                to_control += "signal=" + std::to_string(signals[i]) + "\n";
+        }
+        if (fds[kChannels].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t n = read(config.stdin_fd, buffer, sizeof buffer);
+            if (n > 0) {
+                to_console.append(buffer, static_cast<size_t>(n));
+                stdin_bytes += static_cast<uint64_t>(n);
+            } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+                reading_stdin = false;
+                to_control += "stdin.eof=" + std::to_string(stdin_bytes) + "\n";
+            }
+        }
+        if (open[kCom3] && (fds[kCom3].revents & POLLOUT)) send_some(our_end[kCom3], to_control);
+        if (open[kConsole] && (fds[kConsole].revents & POLLOUT))
+            send_some(our_end[kConsole], to_console);
+        for (int i = 0; i < kChannels; i++) {
+            if (!open[i] || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t n = read(our_end[i], buffer, sizeof buffer);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
             if (n <= 0) {
-                com[i].close_read();
+                open[i] = false;
                 open_count--;
                 continue;
             }
             std::string_view chunk(buffer, static_cast<size_t>(n));
-            if (i == 0)
+            if (i == kCom1 || i == kConsole)
                 on_stdout(chunk);
-            else if (i == 1)
+            else if (i == kCom2)
                 on_stderr(chunk);
             else
                 result.control.feed(chunk);
         }
     }
+    if (forwarding) {
+        sigaction(SIGINT, &old_actions[0], nullptr);
+        close(g_signal_pipe[0]);
+        close(g_signal_pipe[1]);
+        g_signal_pipe[0] = g_signal_pipe[1] = -1;
+    }
+    close(sockets[0][0]);
+    close(sockets[1][0]);
     result.control.finish();
     while (waitpid(pid, &result.wait_status, 0) < 0 && errno == EINTR) {
     }

@@ -2,8 +2,10 @@
 #pragma once
 
 // `wisp run --hypervisor qemu`: boots the same kernel and image on QEMU's microvm machine. QEMU
-// runs as a child process (no shell); its three serial ports come back to us over pipes:
-//   COM1 -> our stdout, COM2 -> our stderr (via StderrStream), COM3 -> control records.
+// runs as a child process (no shell); its devices come back to us over pipes and sockets:
+//   virtio-console <-> our stdin and stdout (COM1 -> stdout too: the kernel falls back to it),
+//   COM2 -> our stderr (via StderrStream), COM3 <-> control records (the kernel's `exit=N`...;
+//   ours: `signal=2` on Ctrl-C, `stdin.eof=N` when our stdin ends after N bytes).
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -23,8 +25,13 @@ struct QemuConfig {
     int cpus = 1;
     bool kvm = true; // false: TCG emulation
     std::string cpu; // the -cpu value
-    // Where COM1/COM2/COM3 appear in QEMU (paths it opens, e.g. /dev/fd/3).
-    std::string com1_path, com2_path, com3_path;
+    // Where COM1/COM2 appear in QEMU (paths it opens, e.g. /dev/fd/3); COM3 and the console
+    // are connected sockets QEMU inherits as these descriptors.
+    std::string com1_path, com2_path;
+    int com3_fd = 5, console_fd = 6;
+    // The app's stdin (-1: empty), and whether SIGINT is forwarded to the app while QEMU runs.
+    int stdin_fd = -1;
+    bool forward_sigint = false;
 };
 
 // The QEMU command line for `config` (argv[0] is config.qemu).

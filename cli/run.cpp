@@ -2,6 +2,7 @@
 #include "run.h"
 
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
@@ -149,6 +150,8 @@ int run_command(const RunOptions& options) {
         config.cpus = options.cpus;
         config.on_stdout = on_stdout;
         config.on_stderr = on_stderr;
+        config.stdin_fd = 0;
+        config.forward_signals = {SIGINT};
         // run_vm's timings count from its entry.
         double base = ms_since(start, Clock::now());
         vmm::VmResult result = vmm::run_vm(config);
@@ -164,6 +167,11 @@ int run_command(const RunOptions& options) {
         host_rows.push_back({"teardown", at(result.ns_teardown)});
         control = result.control;
         tsc_khz = result.tsc_khz;
+        if (options.timings)
+            fprintf(stderr, "wisp: exits: %llu port I/O, %llu MMIO, %llu other\n",
+                    static_cast<unsigned long long>(result.exits_pio),
+                    static_cast<unsigned long long>(result.exits_mmio),
+                    static_cast<unsigned long long>(result.exits_other));
     } else {
         QemuConfig config;
         config.kernel_path = kernel;
@@ -179,6 +187,8 @@ int run_command(const RunOptions& options) {
                             "which is much slower\n");
             config.cpu = "max";
         }
+        config.stdin_fd = 0;
+        config.forward_sigint = true;
         double base = ms_since(start, Clock::now());
         host_rows.push_back({"CPU features", base});
         QemuResult result = run_qemu(config, on_stdout, on_stderr);

@@ -12,6 +12,7 @@
 #include "lib/random.h"
 #include "lib/timeline.h"
 #include "linux/boot_args.h"
+#include "linux/console.h"
 #include "linux/exec.h"
 #include "linux/files.h"
 #include "linux/process.h"
@@ -124,6 +125,8 @@ extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
     linux::process().strace = args->strace;
     if (args->timings) timeline::enable();
     if (args->test_panic) panic("requested by the test.panic option");
+    linux::init_console(args->serial_console ? std::span<const std::string_view>{}
+                                             : args->virtio_devices());
     if (linux::init_files(image.value()).is_error()) fail("wisp: %s", "out of memory for the file systems");
     timeline::mark(timeline::Milestone::Exec);
 

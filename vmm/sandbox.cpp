@@ -30,10 +30,11 @@ void enter_sandbox() {
           SCMP_SYS(nanosleep),      SCMP_SYS(gettimeofday),  SCMP_SYS(rt_sigreturn),
           SCMP_SYS(rt_sigprocmask), SCMP_SYS(getpid),        SCMP_SYS(gettid),
           SCMP_SYS(tgkill),         SCMP_SYS(fstat),         SCMP_SYS(newfstatat),
-          SCMP_SYS(exit),           SCMP_SYS(exit_group)})
+          SCMP_SYS(exit),           SCMP_SYS(exit_group),    SCMP_SYS(poll),
+          SCMP_SYS(ppoll),          SCMP_SYS(rt_sigaction),  SCMP_SYS(sigaltstack)})
         allow(syscall);
-    // The vCPU loop and the crash report, nothing else of KVM: no new VMs, slots or vCPUs.
-    const unsigned long requests[] = {KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS};
+    // The vCPU loop, device interrupts and the crash report, nothing else of KVM: no new VMs, slots or vCPUs.
+    const unsigned long requests[] = {KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, KVM_IRQ_LINE};
     for (unsigned long request : requests)
         if (!err)
             err = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,10 @@
 #include "boot/elf_loader.h"
 #include "boot/pvh.h"
 #include "boot/symbols.h"
+#include "devices/host_input.h"
 #include "devices/port_bus.h"
+#include "devices/virtio_console.h"
+#include "devices/virtio_mmio.h"
 #include "kvm/cpu_probe.h"
 #include "kvm/crash_report.h"
 #include "kvm/guest_memory.h"
@@ -103,6 +107,36 @@ struct Machine {
     std::optional<Vcpu> vcpu;
 };
 
+// The devices the guest reaches by port I/O and MMIO. The vCPU thread and the host-input
+// thread both use them, always under `lock`.
+struct Devices {
+    Devices(OutputSink to_stdout, OutputSink to_stderr, const GuestMemory& memory,
+            const GuestMemory& image, std::function<void(unsigned, bool)> set_irq)
+        : ports(to_stdout, to_stderr,
+                [set_irq](bool level) { set_irq(abi::kGsiControl, level); }),
+          console(to_stdout), errors(to_stderr),
+          console_mmio(console, memory, abi::kVirtioMmioBase, abi::kVirtioFirstGsi,
+                       [set_irq](bool level) { set_irq(abi::kVirtioFirstGsi, level); }, image),
+          errors_mmio(errors, memory, abi::kVirtioMmioBase + VirtioMmio::kWindowSize,
+                      abi::kVirtioFirstGsi + 1,
+                      [set_irq](bool level) { set_irq(abi::kVirtioFirstGsi + 1, level); },
+                      image) {}
+
+    VirtioMmio* mmio_at(uint64_t gpa) {
+        for (VirtioMmio* d : {&console_mmio, &errors_mmio})
+            if (d->contains(gpa)) return d;
+        return nullptr;
+    }
+
+    std::mutex lock;
+    PortBus ports;
+    VirtioConsole console; // stdin and stdout
+    VirtioConsole errors;  // stderr
+    VirtioMmio console_mmio;
+    VirtioMmio errors_mmio;
+    HostInput* input = nullptr;
+};
+
 // CPUID leaf 1 EBX describes the host's package (SDM Vol. 2A, CPUID): [31:24] initial APIC
 // ID, [23:16] logical processors per package. Make it describe this VM instead.
 void set_cpu_topology(std::vector<kvm_cpuid_entry2>& cpuid, uint32_t apic_id, uint32_t cpus) {
@@ -125,25 +159,42 @@ const char* internal_error_name(uint32_t suberror) {
 
 // Handles one exit from KVM_RUN. Returns what killed the guest, or nullopt when it may go on
 // (or stopped through the debug-exit port: ports.exit_value()).
-std::optional<std::string> handle_exit(uint32_t reason, Vcpu& vcpu, PortBus& ports,
-                                       const GuestMemory& image) {
+std::optional<std::string> handle_exit(uint32_t reason, Vcpu& vcpu, Devices& devices,
+                                       const GuestMemory& image, VmResult& result) {
     kvm_run* run = vcpu.run();
     switch (reason) {
     case KVM_EXIT_IO: {
+        result.exits_pio++;
         std::optional<PioAccess> access = decode_pio(run, vcpu.run_size());
         if (!access) return "port I/O exit with data outside the kvm_run page";
-        ports.handle(*access);
+        std::lock_guard guard(devices.lock);
+        devices.ports.handle(*access);
         return std::nullopt;
     }
     case KVM_EXIT_INTR:
+        result.exits_other++;
         return std::nullopt; // a host signal; its handler has run
     case KVM_EXIT_HLT:
         // Only without an in-kernel irqchip; with one, KVM waits for an interrupt itself.
         return "hlt with no way to wake up";
     case KVM_EXIT_MMIO: {
-        // Nothing is memory-mapped yet: this is a stray access. KVM has already stepped past a
-        // write (its data is in run->mmio), not past a read.
+        result.exits_mmio++;
         uint64_t gpa = run->mmio.phys_addr;
+        uint32_t length = run->mmio.len;
+        if (VirtioMmio* device = devices.mmio_at(gpa); device && length <= 8) {
+            std::lock_guard guard(devices.lock);
+            std::span<uint8_t> data(run->mmio.data, length);
+            size_t taken = devices.console.pending_input();
+            if (run->mmio.is_write)
+                device->write(gpa, data);
+            else
+                device->read(gpa, data);
+            if (devices.input && devices.console.pending_input() < taken)
+                devices.input->input_taken();
+            return std::nullopt;
+        }
+        // Outside every device: a stray access. KVM has already stepped past a write (its data
+        // is in run->mmio), not past a read.
         std::string what =
             std::to_string(run->mmio.len) + "-byte " + (run->mmio.is_write ? "write" : "read");
         if (image.contains(gpa, 1))
@@ -204,7 +255,18 @@ VmResult run_vm(const VmConfig& config) {
     LoadedKernel kernel = load_kernel(config.kernel_path, memory);
     std::optional<PvhModule> module;
     if (machine.image) module = PvhModule{abi::kImageGpa, image_file_size};
-    uint64_t start_info = write_start_info(memory, config.cmdline, module);
+    // The virtio devices are announced ahead of the kernel options (DESIGN.md §2 Boot).
+    std::string cmdline;
+    for (unsigned i = 0; i < 2; i++) {
+        char token[64];
+        std::snprintf(token, sizeof token, "virtio_mmio.device=4K@0x%llx:%u ",
+                      static_cast<unsigned long long>(abi::kVirtioMmioBase +
+                                                      i * VirtioMmio::kWindowSize),
+                      abi::kVirtioFirstGsi + i);
+        cmdline += token;
+    }
+    cmdline += config.cmdline;
+    uint64_t start_info = write_start_info(memory, cmdline, module);
     result.ns_kernel_loaded = elapsed();
 
     Kvm kvm = Kvm::open();
@@ -234,7 +296,23 @@ VmResult run_vm(const VmConfig& config) {
     if (!to_stdout) to_stdout = [](std::string_view s) { write_all(1, s); };
     OutputSink to_stderr = config.on_stderr;
     if (!to_stderr) to_stderr = [](std::string_view s) { write_all(2, s); };
-    PortBus ports(to_stdout, to_stderr);
+    Devices devices(to_stdout, to_stderr, memory, image_memory,
+                    [&vm](unsigned gsi, bool level) { vm.set_irq_line(gsi, level); });
+    HostInput::Hooks hooks;
+    hooks.on_data = [&devices](std::string_view bytes) {
+        devices.console.add_input(bytes);
+        devices.console.deliver(devices.console_mmio);
+    };
+    hooks.on_end = [&devices] {
+        devices.console.end_input();
+        devices.console.deliver(devices.console_mmio);
+    };
+    hooks.on_signal = [&devices](int signal) {
+        devices.ports.send_control("signal=" + std::to_string(signal));
+    };
+    hooks.backlog = [&devices] { return devices.console.pending_input(); };
+    HostInput input(config.stdin_fd, devices.lock, hooks, config.forward_signals);
+    devices.input = &input;
 
     // Symbols are read only when the guest dies, unless the sandbox will forbid open() then.
     std::optional<KernelSymbols> symbols;
@@ -245,8 +323,8 @@ VmResult run_vm(const VmConfig& config) {
 
     result.ns_first_entry = elapsed();
     std::optional<std::string> death;
-    while (!death && !ports.exit_value())
-        death = handle_exit(vcpu.enter(), vcpu, ports, image_memory);
+    while (!death && !devices.ports.exit_value())
+        death = handle_exit(vcpu.enter(), vcpu, devices, image_memory, result);
     result.ns_exit = elapsed();
 
     if (death) {
@@ -257,9 +335,9 @@ VmResult run_vm(const VmConfig& config) {
         to_stderr(report);
     } else {
         result.exited = true;
-        result.exit_value = *ports.exit_value();
+        result.exit_value = *devices.ports.exit_value();
     }
-    result.control = ports.control().take_records();
+    result.control = devices.ports.control().take_records();
 
     machine.vcpu.reset();
     machine.vm.reset();

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace wisp::vmm {
 
@@ -30,6 +31,12 @@ struct VmConfig {
     // Each callback receives whole chunks as the guest wrote them.
     std::function<void(std::string_view)> on_stdout;
     std::function<void(std::string_view)> on_stderr;
+    // The application's stdin: bytes read from this descriptor (by a thread of the monitor)
+    // reach the guest through the virtio console, then EOF. -1: empty stdin.
+    int stdin_fd = -1;
+    // Host signals forwarded to the application while the VM runs (their handlers are
+    // replaced for that time): `wisp run` passes SIGINT, so Ctrl-C reaches the app.
+    std::vector<int> forward_signals;
 };
 
 struct VmResult {
@@ -42,6 +49,8 @@ struct VmResult {
     uint64_t ns_kernel_loaded = 0, ns_vm_created = 0, ns_first_entry = 0, ns_exit = 0,
              ns_teardown = 0;
     uint64_t tsc_khz = 0; // guest TSC frequency (KVM_GET_TSC_KHZ), for guest milestones
+    // Exits to the monitor by kind (KVM_RUN returns): port I/O, MMIO, other (signals...).
+    uint64_t exits_pio = 0, exits_mmio = 0, exits_other = 0;
 };
 
 // Creates the VM, loads the kernel and image, runs until the guest exits or dies, tears down.

@@ -18,6 +18,11 @@ public:
     bool strace = false;
     bool timings = false;    // send boot milestones to the host
     bool test_panic = false; // panic on purpose (tests of the panic path)
+    bool serial_console = false; // console.serial: ignore virtio consoles (benchmarks, debugging)
+
+    // virtio_mmio.device=SIZE@BASE:GSI values, in command-line order (drivers/virtio).
+    std::span<const std::string_view> virtio_devices() const { return {m_virtio, m_virtio_count}; }
+    static constexpr size_t kMaxVirtioDevices = 8;
 
     static constexpr size_t kMaxArgs = 1024;
     static constexpr size_t kMaxEnv = 1024;
@@ -28,6 +33,8 @@ private:
     size_t m_argc = 0;
     std::string_view m_envp[kMaxEnv];
     size_t m_envc = 0;
+    std::string_view m_virtio[kMaxVirtioDevices];
+    size_t m_virtio_count = 0;
 };
 
 // Parses both command lines. The result lives for the whole run (static storage).

@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include "linux/console.h"
 
+#include <wisp/abi/platform.h>
+
+#include "drivers/interrupts.h"
+#include "drivers/virtio/console.h"
 #include "fs/devices.h"
+#include "fs/open_file.h"
 #include "fs/system.h"
 #include "lib/print.h"
 #include "linux/files.h"
+#include "linux/signals.h"
 #include "platform/platform.h"
+#include "platform/traps.h"
+#include "sched/thread.h"
 
 namespace wisp::linux {
 
@@ -20,11 +28,49 @@ class ChannelSink final : public fs::ByteSink {
     platform::Channel m_channel;
 };
 
+using drivers::virtio::Console;
+
+// Output goes to the virtio console when there is one (a VM exit per write), else to the
+// serial port (on KVM a VM exit per byte: `rep outsb` is emulated one element at a time).
 Result<size_t> write_to(platform::Channel channel, fs::IoBuffer& buffer) {
     if (buffer.size() == 0) return 0;
+    Console* console = channel == platform::Channel::Stderr ? drivers::virtio::stderr_console()
+                                                            : drivers::virtio::stdout_console();
+    if (console) return console->write(buffer);
     ChannelSink sink(channel);
     return buffer.stream(0, buffer.size(), sink);
 }
+
+// Blocks until `queue` is woken or a signal arrives (the caller then checks both again).
+void wait_for(fs::WaitQueue& queue) {
+    sched::Thread* self = sched::current();
+    fs::Waiter waiter;
+    waiter.context = self;
+    waiter.wake = [](fs::Waiter& w) { sched::wake(static_cast<sched::Thread*>(w.context)); };
+    queue.add(waiter);
+    self->linux.interruptible = true;
+    sched::block(0);
+    self->linux.interruptible = false;
+    if (waiter.queued) queue.remove(waiter);
+}
+
+// The host's stdin: what the virtio console received, then EOF. Blocks (interruptibly, like a
+// pipe) while nothing has arrived; without a virtio console there is no input: EOF at once.
+Result<size_t> read_stdin(fs::OpenFile& file, fs::IoBuffer& buffer) {
+    Console* console = drivers::virtio::stdout_console();
+    if (!console || buffer.size() == 0) return 0;
+    for (;;) {
+        size_t n = TRY(console->read(buffer));
+        if (n > 0) return n;
+        if (console->at_end()) return 0;
+        if (file.non_blocking()) return Errno::AGAIN;
+        if (has_deliverable_signal()) return Errno::INTR;
+        wait_for(console->readable_queue());
+    }
+}
+
+constexpr uint32_t kPollIn = 0x1, kPollOut = 0x4, kPollHup = 0x10, kPollRdNorm = 0x40,
+                   kPollWrNorm = 0x100;
 
 // One of the host streams the application starts with.
 class ConsoleStream final : public fs::Vnode {
@@ -41,8 +87,21 @@ class ConsoleStream final : public fs::Vnode {
         return {};
     }
     Result<void> setattr(const fs::AttributeChange&) override { return {}; }
-    // FIXME: the host's stdin (issue 3, part 4); until the monitor forwards it, stdin is empty.
-    Result<size_t> read(fs::OpenFile&, uint64_t, fs::IoBuffer&) override { return 0; }
+    Result<size_t> read(fs::OpenFile& file, uint64_t, fs::IoBuffer& buffer) override {
+        return m_fd == 0 ? read_stdin(file, buffer) : Result<size_t>(0);
+    }
+    uint32_t poll_events(fs::OpenFile&) override {
+        if (m_fd != 0) return kPollOut | kPollWrNorm;
+        Console* console = drivers::virtio::stdout_console();
+        if (console && console->input_ready()) return kPollIn | kPollRdNorm;
+        // Like a pipe whose writer closed: readable (EOF) shows as a hang-up.
+        if (!console || console->at_end()) return kPollHup;
+        return 0;
+    }
+    fs::WaitQueue* read_queue() override {
+        Console* console = drivers::virtio::stdout_console();
+        return m_fd == 0 && console ? &console->readable_queue() : nullptr;
+    }
     Result<size_t> write(fs::OpenFile&, uint64_t, fs::IoBuffer& buffer) override {
         return write_to(m_fd == 2 ? platform::Channel::Stderr : platform::Channel::Stdout, buffer);
     }
@@ -73,7 +132,53 @@ class TtyDevice final : public fs::FileOps {
 ConsoleDevice g_console_device;
 TtyDevice g_tty_device;
 
+// A record from the host on the control channel (abi/platform.h).
+void control_record(std::string_view record) {
+    size_t equals = record.find('=');
+    if (equals == std::string_view::npos) return;
+    std::string_view key(record.data(), equals);
+    std::string_view text(record.data() + equals + 1, record.size() - equals - 1);
+    uint64_t value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9' || value > (1ull << 48)) return;
+        value = value * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (key == "signal" && value >= 1 && value <= static_cast<uint64_t>(kSignalCount)) {
+        // What a terminal's Ctrl-C sends: si_code SI_KERNEL, no sender.
+        SignalInfo info;
+        info.signal = static_cast<int>(value);
+        info.code = kSiKernel;
+        send_signal(info);
+    } else if (key == "stdin.eof") {
+        if (Console* console = drivers::virtio::stdout_console()) console->set_input_end(value);
+    }
+}
+
+void control_interrupt(void*) {
+    static char line[64];
+    static size_t length = 0;
+    static bool overlong = false;
+    for (int c; (c = platform::read_control_byte()) >= 0;) {
+        if (c == '\n') {
+            if (!overlong) control_record({line, length});
+            length = 0;
+            overlong = false;
+        } else if (length < sizeof line) {
+            line[length++] = static_cast<char>(c);
+        } else {
+            overlong = true;
+        }
+    }
+}
+
 } // namespace
+
+void init_console(std::span<const std::string_view> virtio_params) {
+    drivers::virtio::probe_consoles(virtio_params);
+    // Without an interrupt controller there is no Ctrl-C from the host; everything else works.
+    if (drivers::attach_interrupt(abi::kGsiControl, false, control_interrupt, nullptr))
+        platform::enable_control_input();
+}
 
 Result<void> open_console_descriptors(fs::Vfs& vfs) {
     for (int fd = 0; fd < 3; fd++) {
@@ -99,3 +204,11 @@ Result<void> register_console_devices(fs::Vfs& vfs) {
 }
 
 } // namespace wisp::linux
+
+namespace wisp {
+// Signals a device interrupt raised (Ctrl-C on the host) reach a program that is busy in user
+// mode on the way back to it; a blocked one was woken by send_signal.
+void after_device_interrupt(TrapFrame& frame) {
+    if (frame.from_user()) linux::deliver_pending_signals(frame);
+}
+} // namespace wisp

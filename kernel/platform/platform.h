@@ -33,6 +33,15 @@ void write(Channel channel, const char* data, size_t length);
 // stderr channel as lines `  #N 0x...` (the host CLI symbolizes them from the kernel ELF).
 void print_backtrace(uintptr_t frame);
 
+// ---- devices ----
+// Routes device interrupt line `gsi` (an IOAPIC input) to the CPU: handle_device_interrupt
+// (traps.h) runs when it fires. False when there is no interrupt controller to route it.
+bool enable_device_interrupt(unsigned gsi, bool level_triggered);
+// The host's records to the kernel (COM3 receive, line abi::kGsiControl): enable the device's
+// interrupt (route the line first); read the next byte, -1 when none is waiting.
+void enable_control_input();
+int read_control_byte();
+
 // ---- time and randomness ----
 uint64_t cycles(); // the TSC
 // Nanoseconds since boot (kvmclock where the hypervisor offers it, else the TSC).

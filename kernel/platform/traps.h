@@ -28,4 +28,11 @@ void handle_user_exception(TrapFrame& frame, FaultKind kind, uint64_t address);
 // linux/: expired interval timers raise their signals, delivered here when returning to user.
 void handle_timer_interrupt(TrapFrame& frame);
 
+// A device interrupt on line `line` (the IOAPIC input, GSI): the drivers quiet their device
+// and wake whoever waits for it. Runs before the EOI: no thread switch in here.
+void handle_device_interrupt(unsigned line);
+// After the EOI of a device interrupt: on the way back to user mode, signals it raised (Ctrl-C
+// from the host) are delivered. Implemented by linux/.
+void after_device_interrupt(TrapFrame& frame);
+
 } // namespace wisp

@@ -20,9 +20,15 @@ std::optional<PioAccess> decode_pio(kvm_run* run, size_t run_size) {
     return access;
 }
 
-PortBus::PortBus(OutputSink stdout_sink, OutputSink stderr_sink)
+PortBus::PortBus(OutputSink stdout_sink, OutputSink stderr_sink,
+                 std::function<void(bool)> control_irq)
     : m_com1(std::move(stdout_sink)), m_com2(std::move(stderr_sink)),
-      m_com3([this](std::string_view bytes) { m_control.feed(bytes); }) {}
+      m_com3([this](std::string_view bytes) { m_control.feed(bytes); }, std::move(control_irq)) {}
+
+void PortBus::send_control(std::string_view record) {
+    m_com3.receive(record);
+    m_com3.receive("\n");
+}
 
 Uart16550* PortBus::uart_at(uint16_t port, uint16_t& offset) {
     struct {

@@ -10,7 +10,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <functional>
 #include <span>
+#include <string_view>
 
 #include "devices/control_channel.h"
 #include "devices/serial.h"
@@ -32,7 +34,10 @@ std::optional<PioAccess> decode_pio(kvm_run* run, size_t run_size);
 
 class PortBus {
   public:
-    PortBus(OutputSink stdout_sink, OutputSink stderr_sink);
+    // `control_irq` is COM3's interrupt line (abi::kGsiControl): the host's records to the
+    // kernel (send_control) raise it.
+    PortBus(OutputSink stdout_sink, OutputSink stderr_sink,
+            std::function<void(bool)> control_irq = {});
     PortBus(const PortBus&) = delete;
     PortBus& operator=(const PortBus&) = delete;
 
@@ -41,6 +46,8 @@ class PortBus {
     // Set once the guest wrote the debug-exit port: the VM should stop.
     std::optional<uint32_t> exit_value() const { return m_exit_value; }
     ControlChannel& control() { return m_control; }
+    // A `key=value` record from the host to the kernel (COM3 receive), e.g. "signal=2".
+    void send_control(std::string_view record);
 
   private:
     Uart16550* uart_at(uint16_t port, uint16_t& offset);

@@ -69,3 +69,14 @@ void Vm::create_irqchip() {
 }
 
 } // namespace wisp::vmm
+
+namespace wisp::vmm {
+
+void Vm::set_irq_line(unsigned gsi, bool level) const {
+    kvm_irq_level line{};
+    line.irq = gsi;
+    line.level = level ? 1 : 0;
+    checked_ioctl(fd(), KVM_IRQ_LINE, &line, "KVM_IRQ_LINE");
+}
+
+} // namespace wisp::vmm

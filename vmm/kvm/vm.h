@@ -68,6 +68,9 @@ class Vm {
     void set_memory(uint32_t slot, uint64_t gpa, void* host, uint64_t size, bool read_only);
 
     void create_irqchip();
+    // Drives input `gsi` of the in-kernel IOAPIC (and PIC, below 16) to `level`
+    // (KVM_IRQ_LINE). Callable from any thread.
+    void set_irq_line(unsigned gsi, bool level) const;
 
   private:
     UniqueFd m_fd;

@@ -17,6 +17,16 @@ inline constexpr uint16_t kPortCom2 = 0x2f8;
 // 7 bits of status to the host.
 inline constexpr uint16_t kPortCom3 = 0x3e8;
 
+// The host also sends records to the kernel on COM3 (received bytes, interrupt on GSI 4 as on a
+// PC): `signal=N` (deliver signal N to the application, e.g. 2 on Ctrl-C) and `stdin.eof=N`
+// (the host's stdin ended after N bytes in total; for monitors whose console cannot mark EOF).
+inline constexpr unsigned kGsiControl = 4;
+
+// virtio-mmio devices of the wisp monitor (announced as virtio_mmio.device=4K@BASE:GSI on the
+// command line): the first virtio-console carries stdin and stdout, the second stderr.
+inline constexpr uint64_t kVirtioMmioBase = 0xd000'0000;
+inline constexpr unsigned kVirtioFirstGsi = 5;
+
 // QEMU's isa-debug-exit (iobase 0x501, iosize 2): the kernel writes its exit value here and the
 // VM stops. QEMU exits with (value << 1) | 1; the wisp monitor returns the value itself.
 inline constexpr uint16_t kPortDebugExit = 0x501;

@@ -9,6 +9,9 @@ namespace wisp::x86 {
 
 inline constexpr int kTimerVector = 32;
 inline constexpr int kSpuriousVector = 255;
+// Device interrupts: IOAPIC input (GSI) n is delivered as vector kDeviceVectorBase + n.
+inline constexpr int kDeviceVectorBase = 48;
+inline constexpr int kDeviceLines = 24; // the IOAPIC's inputs
 
 // True when the CPU has an x2APIC with a TSC-deadline timer (set up lazily on first use).
 bool deadline_timer_available();
@@ -16,5 +19,11 @@ bool deadline_timer_available();
 void arm_deadline_timer(uint64_t deadline);
 // The timer interrupt: acknowledge it (EOI). Waking from `hlt` is the whole point.
 void timer_interrupt();
+// EOI for the interrupt in service (also ends a level-triggered IOAPIC input's cycle).
+void end_of_interrupt();
+// Routes IOAPIC input `gsi` to this CPU as vector kDeviceVectorBase + gsi (active high; level-
+// or edge-triggered). The first call masks the legacy PIC and enables the local APIC. False
+// when there is no local APIC to deliver to.
+bool route_device_interrupt(unsigned gsi, bool level_triggered);
 
 } // namespace wisp::x86

@@ -11,7 +11,7 @@
 #include "lib/log.h"
 #include "platform/traps.h"
 
-extern "C" char isr_stubs[], irq_timer_stub[], irq_spurious_stub[], syscall_entry[], usercopy_start[], usercopy_end[], usercopy_fault[];
+extern "C" char isr_stubs[], irq_device_stubs[], irq_timer_stub[], irq_spurious_stub[], syscall_entry[], usercopy_start[], usercopy_end[], usercopy_fault[];
 extern "C" uint64_t boot_gdt[];
 extern "C" uint64_t boot_pml4[];
 extern "C" uint64_t boot_tsc;
@@ -107,6 +107,9 @@ void load_descriptor_tables() {
     }
     set_gate(x86::kTimerVector, reinterpret_cast<uint64_t>(irq_timer_stub));
     set_gate(x86::kSpuriousVector, reinterpret_cast<uint64_t>(irq_spurious_stub));
+    for (int line = 0; line < x86::kDeviceLines; line++)
+        set_gate(x86::kDeviceVectorBase + line,
+                 reinterpret_cast<uint64_t>(irq_device_stubs) + 16 * line);
     DescriptorPointer idtr{sizeof(g_idt) - 1, reinterpret_cast<uint64_t>(g_idt)};
     asm volatile("lidt %0" : : "m"(idtr));
 }
@@ -231,6 +234,15 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
         return;
     }
     if (f.vector == x86::kSpuriousVector) return; // spurious: no EOI
+    if (f.vector >= x86::kDeviceVectorBase &&
+        f.vector < x86::kDeviceVectorBase + x86::kDeviceLines) {
+        // The handler quiets the device first; the EOI after it lets a level-triggered line
+        // that is still high interrupt again. Then the way back (which may switch threads).
+        handle_device_interrupt(static_cast<unsigned>(f.vector - x86::kDeviceVectorBase));
+        x86::end_of_interrupt();
+        after_device_interrupt(f);
+        return;
+    }
     uint64_t cr2 = 0;
     if (f.vector == 14 && f.from_user() && f.rip == reinterpret_cast<uint64_t>(syscall_entry)) {
         // SYSCALL that jumped to LSTAR without leaving CPL3: the CPL0 emulator of the nested

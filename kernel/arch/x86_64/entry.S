@@ -109,6 +109,15 @@ irq_spurious_stub:
     pushq $255
     jmp trap_common
 
+/* Device interrupts: IOAPIC input n arrives as vector 48 + n (x86::kDeviceVectorBase), 24
+   stubs (the IOAPIC's 24 inputs) 16 bytes apart. */
+    .balign 16
+    .globl irq_device_stubs
+irq_device_stubs:
+    .irp n, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71
+    ISR_NOERR \n
+    .endr
+
 trap_common:
     testb $3, 24(%rsp)          /* CS of the interrupted context */
     jz 1f

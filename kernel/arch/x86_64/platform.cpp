@@ -3,6 +3,7 @@
 
 #include <wisp/abi/platform.h>
 
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/io.h"
 #include "lib/log.h"
 
@@ -13,6 +14,19 @@ void write(Channel channel, const char* data, size_t length) {
                     : channel == Channel::Stderr ? abi::kPortCom2
                                                  : abi::kPortCom3;
     x86::outsb(port, data, length);
+}
+
+bool enable_device_interrupt(unsigned gsi, bool level_triggered) {
+    return x86::route_device_interrupt(gsi, level_triggered);
+}
+
+void enable_control_input() {
+    x86::outb(abi::kPortCom3 + 1, 0x01); // IER: received-data interrupt
+}
+
+int read_control_byte() {
+    if (!(x86::inb(abi::kPortCom3 + 5) & 0x01)) return -1; // LSR.DR: nothing received
+    return x86::inb(abi::kPortCom3);
 }
 
 void exit_vm(uint32_t value) {

@@ -22,7 +22,6 @@ QemuConfig sample_config() {
     config.cpu = "host,-arch-capabilities";
     config.com1_path = "/dev/fd/3";
     config.com2_path = "/dev/fd/4";
-    config.com3_path = "/dev/fd/5";
     return config;
 }
 
@@ -41,14 +40,16 @@ bool contains(const std::vector<std::string>& argv, const std::string& value) {
 TEST(QemuArgv, Basics) {
     auto argv = qemu_argv(sample_config());
     EXPECT_EQ(argv[0], "qemu-system-x86_64");
-    EXPECT_EQ(after(argv, "-M"), "microvm,x-option-roms=off,rtc=off");
+    EXPECT_EQ(after(argv, "-M"), "microvm,x-option-roms=off,rtc=off,ioapic2=off");
     EXPECT_EQ(after(argv, "-accel"), "kvm");
     EXPECT_EQ(after(argv, "-cpu"), "host,-arch-capabilities");
     EXPECT_EQ(after(argv, "-m"), "300M");
     EXPECT_EQ(after(argv, "-smp"), "2");
     EXPECT_EQ(after(argv, "-kernel"), "/k/wisp-kernel");
     EXPECT_EQ(after(argv, "-initrd"), "/cache/app.img");
-    EXPECT_EQ(after(argv, "-append"), "env=PATH=/bin -- /app a b"); // one argv entry, no shell
+    // One argv entry, no shell; the console's location ahead of the kernel options.
+    EXPECT_EQ(after(argv, "-append"),
+              "virtio_mmio.device=512@0xfeb00e00:23 env=PATH=/bin -- /app a b");
     for (const char* flag : {"-nodefaults", "-no-user-config", "-nographic", "-no-reboot"})
         EXPECT_TRUE(contains(argv, flag)) << flag;
 }
@@ -59,7 +60,9 @@ TEST(QemuArgv, SerialPortsAndDebugExit) {
     EXPECT_EQ(after(argv, "-serial"), "chardev:com1");
     EXPECT_TRUE(contains(argv, "file,id=com2,path=/dev/fd/4"));
     EXPECT_TRUE(contains(argv, "isa-serial,chardev=com2,iobase=0x2f8,irq=3"));
-    EXPECT_TRUE(contains(argv, "file,id=com3,path=/dev/fd/5"));
+    EXPECT_TRUE(contains(argv, "socket,id=com3,fd=5"));
+    EXPECT_TRUE(contains(argv, "socket,id=console,fd=6"));
+    EXPECT_TRUE(contains(argv, "virtconsole,chardev=console"));
     EXPECT_TRUE(contains(argv, "isa-serial,chardev=com3,iobase=0x3e8,irq=4"));
     EXPECT_TRUE(contains(argv, "isa-debug-exit,iobase=0x501,iosize=2"));
 }
@@ -130,9 +133,10 @@ TEST(RunQemu, PortsArePipedBack) {
                                 "#!/bin/sh\n"
                                 "printf 'out1 ' >/dev/fd/3\n"
                                 "printf 'err  #0 0x1\\n' >/dev/fd/4\n"
-                                "printf 't.entry=5\\nexit=' >/dev/fd/5\n"
+                                "printf 't.entry=5\\nexit=' >&5\n"
                                 "printf 'out2\\n' >/dev/fd/3\n"
-                                "printf '42\\n' >/dev/fd/5\n"
+                                "printf 'console\\n' >&6\n"
+                                "printf '42\\n' >&5\n"
                                 "exit 85\n",
                                 0755);
     QemuConfig config = sample_config();
@@ -140,7 +144,7 @@ TEST(RunQemu, PortsArePipedBack) {
     std::string out, err;
     QemuResult result = run_qemu(
         config, [&](std::string_view s) { out += s; }, [&](std::string_view s) { err += s; });
-    EXPECT_EQ(out, "out1 out2\n");
+    EXPECT_EQ(out, "out1 out2\nconsole\n");
     EXPECT_EQ(err, "err  #0 0x1\n");
     EXPECT_TRUE(WIFEXITED(result.wait_status));
     EXPECT_EQ(WEXITSTATUS(result.wait_status), 85);

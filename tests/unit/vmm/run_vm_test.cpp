@@ -192,7 +192,7 @@ TEST(RunVm, HelloGuest) {
     EXPECT_TRUE(o.result.exited);
     EXPECT_EQ(o.result.exit_value, 42u);
     EXPECT_EQ(o.out, "hi\n");
-    EXPECT_EQ(o.err, "abc");
+    EXPECT_EQ(o.err, "vir"); // the monitor announces its virtio devices ahead of the options
     EXPECT_EQ(o.result.control["exit"], "7");
     EXPECT_EQ(o.result.crash, "");
     EXPECT_GT(o.result.ns_exit, o.result.ns_first_entry);
@@ -247,15 +247,15 @@ TEST(RunVm, UnmappedMemoryIsDiagnosed) {
     REQUIRE_KVM();
     TempDir dir;
     VmConfig config;
-    // movl $1, 0xd0000000: nothing lives in the MMIO gap yet.
+    // movl $1, 0xd0100000: nothing lives there (the virtio windows end at 0xd0002000).
     config.kernel_path =
-        crashing_guest({0xc7, 0x05, 0x00, 0x00, 0x00, 0xd0, 0x01, 0x00, 0x00, 0x00})
+        crashing_guest({0xc7, 0x05, 0x00, 0x00, 0x10, 0xd0, 0x01, 0x00, 0x00, 0x00})
             .write(dir, "mmio");
     config.memory_bytes = 8 << 20;
     Outcome o = run_isolated(config);
     ASSERT_TRUE(o.finished);
     EXPECT_FALSE(o.result.exited);
-    EXPECT_THAT(o.result.crash, HasSubstr("write of unmapped guest-physical address 0xd0000000 "
+    EXPECT_THAT(o.result.crash, HasSubstr("write of unmapped guest-physical address 0xd0100000 "
                                           "by the instruction before"));
     EXPECT_THAT(o.result.crash, HasSubstr("at RIP 0x10000a (crash_here+0xa)"));
 }
