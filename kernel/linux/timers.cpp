@@ -168,6 +168,7 @@ Result<long> sys_alarm(unsigned seconds) {
 
 namespace wisp {
 void handle_timer_interrupt(TrapFrame& frame) {
+    sched::timer_interrupt_taken();
     uint64_t now = platform::monotonic_ns();
     sched::wake_expired(now);
     if (frame.from_user()) {

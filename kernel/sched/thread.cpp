@@ -110,11 +110,20 @@ void reschedule() {
     }
 }
 
+// The deadline the timer interrupt is programmed for (0 = none).
+uint64_t g_armed = 0;
+
+bool program_timer(uint64_t deadline) {
+    bool available = platform::set_wakeup(deadline);
+    g_armed = available ? deadline : 0;
+    return available;
+}
+
 } // namespace
 
 // The idle wait: halt until the earliest deadline or any interrupt, then wake expired sleepers.
 void wait_for_event(uint64_t deadline) {
-    if (!platform::set_wakeup(deadline)) {
+    if (!program_timer(deadline)) {
         asm volatile("pause"); // FIXME: no deadline timer: poll the clock
     } else {
         platform::wait_for_interrupt();
@@ -126,8 +135,14 @@ void arm_timer() {
     uint64_t deadline = earliest(next_deadline(), next_timer_deadline());
     // Another thread waiting for the CPU: preempt at the end of the time slice.
     if (g_run_head != nullptr) deadline = earliest(deadline, g_slice_end);
-    platform::set_wakeup(deadline);
+    // An interrupt already programmed no later than that comes first and re-arms: programming
+    // the timer is a trapped MSR write, worth saving on every switch (the time slice's end moves
+    // with each one) at the price of one early interrupt per slice at most.
+    if (g_armed != 0 && (deadline == 0 || g_armed <= deadline)) return;
+    program_timer(deadline);
 }
+
+void timer_interrupt_taken() { g_armed = 0; }
 
 Thread* current() { return g_current; }
 

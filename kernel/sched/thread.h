@@ -78,6 +78,8 @@ uint64_t process_cpu_ns();
 // Reprograms the timer interrupt for the earliest deadline: sleepers, kernel timers
 // (sched/timer.h) and the end of the time slice.
 void arm_timer();
+// The timer interrupt came: whatever was programmed has fired.
+void timer_interrupt_taken();
 
 template<typename Fn>
 void for_each_thread(Fn&& fn) {

@@ -94,12 +94,13 @@ int main(void) {
     T("read 4 bytes", read(fd, &small, sizeof small));
 
     // One-shot, relative.
-    struct itimerspec one = spec_ms(30, 0);
-    T("settime 30 ms", timerfd_settime(fd, 0, &one, NULL));
+    // Long enough that the checks before it expires finish first on a loaded machine.
+    struct itimerspec one = spec_ms(300, 0);
+    T("settime 300 ms", timerfd_settime(fd, 0, &one, NULL));
     timerfd_gettime(fd, &cur);
     long left_ns = cur.it_value.tv_sec * 1000000000L + cur.it_value.tv_nsec;
-    printf("gettime right after: 0 < left <= 30 ms: %d, interval 0: %d\n",
-           left_ns > 0 && left_ns <= 30000000L,
+    printf("gettime right after: 0 < left <= 300 ms: %d, interval 0: %d\n",
+           left_ns > 0 && left_ns <= 300000000L,
            cur.it_interval.tv_sec == 0 && cur.it_interval.tv_nsec == 0);
     show_read("read before expiry", fd);
     struct pollfd p = {fd, POLLIN, 0};

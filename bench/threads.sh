@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Threads and time (docs/benchmarks.md, "Threads and time"): bench/threads.c, static musl.
+#  1. Wall time per operation inside wisp and natively, in the same run, and the ratio.
+#  2. CPL0 instructions per operation (deterministic): bench/kernel_profile.py (QEMU TCG with
+#     -icount) with N and with 0 iterations, difference divided by N.
+#
+#   bench/threads.sh [--build build] [--iterations N] [--skip-profile]
+set -euo pipefail
+build=build
+iterations=2000
+skip_profile=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build) build="$2"; shift 2 ;;
+    --iterations) iterations="$2"; shift 2 ;;
+    --skip-profile) skip_profile=1; shift ;;
+    *) echo "usage: $0 [--build DIR] [--iterations N] [--skip-profile]" >&2; exit 2 ;;
+    esac
+done
+root="$(cd "$(dirname "$0")/.." && pwd)"
+wisp="$root/$build/bin/wisp"
+kernel="$root/$build/bin/wisp-kernel"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+musl-gcc -static -O2 -pthread -o "$work/threads" "$root/bench/threads.c"
+
+names="getpid clock_gettime futex_pingpong yield thread_create"
+"$work/threads" all "$iterations" >"$work/native"
+"$wisp" run "$work/threads" all "$iterations" >"$work/wisp"
+printf '%-16s %14s %14s %10s\n' operation "native (ns)" "wisp (ns)" ratio
+for name in $names; do
+    n=$(awk -v k="$name" '$1 == k {print $2}' "$work/native")
+    w=$(awk -v k="$name" '$1 == k {print $2}' "$work/wisp")
+    printf '%-16s %14s %14s %9.0fx\n' "$name" "$n" "$w" "$(echo "$w / $n" | bc -l)"
+done
+
+[ "$skip_profile" = 1 ] && exit 0
+"$wisp" build -o "$work/threads.img" "$work/threads" >/dev/null
+total() { # $1 benchmark, $2 iterations
+    python3 "$root/bench/kernel_profile.py" --kernel "$kernel" --top 0 "$work/threads.img" -- \
+        "$work/threads" "$1" "$2" | awk '/kernel \(CPL0\) instructions/ {print $4}'
+}
+echo
+printf '%-16s %14s\n' operation "CPL0 instr/op"
+for name in $names; do
+    base=$(total "$name" 0)
+    with=$(total "$name" 100)
+    printf '%-16s %14s\n' "$name" $(( (with - base) / 100 ))
+done
