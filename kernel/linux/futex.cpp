@@ -20,20 +20,29 @@ constexpr int kPrivateFlag = 128, kClockRealtimeFlag = 256;
 constexpr uint32_t kBitsetMatchAny = 0xffffffff;
 constexpr uint64_t kNsPerSec = 1'000'000'000;
 
-// Threads blocked in futex waits, in the order they started waiting (FIFO wake order).
+// Threads blocked in futex waits, in the order they started waiting (FIFO wake order). A tail
+// pointer makes starting a wait O(1) however many threads wait (64 in thread_stress).
 sched::Thread* g_waiters = nullptr;
+sched::Thread** g_waiters_tail = &g_waiters;
 
 void add_waiter(sched::Thread* t) {
     t->linux.futex_next = nullptr;
-    sched::Thread** link = &g_waiters;
-    while (*link != nullptr) link = &(*link)->linux.futex_next;
-    *link = t;
+    *g_waiters_tail = t;
+    g_waiters_tail = &t->linux.futex_next;
+}
+
+// Unlinks the waiter that `link` points at.
+void unlink_at(sched::Thread** link) {
+    sched::Thread* t = *link;
+    *link = t->linux.futex_next;
+    if (g_waiters_tail == &t->linux.futex_next) g_waiters_tail = link;
+    t->linux.futex_next = nullptr;
 }
 
 void remove_waiter(sched::Thread* t) {
     for (sched::Thread** link = &g_waiters; *link != nullptr; link = &(*link)->linux.futex_next) {
         if (*link == t) {
-            *link = t->linux.futex_next;
+            unlink_at(link);
             return;
         }
     }
@@ -75,7 +84,7 @@ long wake_and_requeue(uint64_t address, uint32_t bitset, int wake, uint64_t targ
             continue;
         }
         if (woken < wake) {
-            *link = t->linux.futex_next; // unlinked: futex_address == 0 tells it was woken
+            unlink_at(link); // unlinked: futex_address == 0 tells it was woken
             t->linux.futex_address = 0;
             sched::wake(t);
             woken++;

