@@ -228,6 +228,22 @@ static void pointer_calls(void) {
     report("read", "straddle at 4000", syscall(SYS_read, g_file, g_straddle + 4000, 8192), 0);
     errno = 0;
     report("lseek", "after", syscall(SYS_lseek, g_file, 0, SEEK_CUR), 0);
+    // The same against a pipe (a stream: what it took or handed over is not taken back).
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_NONBLOCK) == 0) { // nothing blocks when it runs dry
+        errno = 0;
+        report("write pipe", "straddle at 4000",
+               syscall(SYS_write, pipe_fds[1], g_straddle + 4000, 8192), 0);
+        errno = 0;
+        report("write pipe", "100 bytes", syscall(SYS_write, pipe_fds[1], g_buffer, 100), 0);
+        errno = 0;
+        report("read pipe", "straddle at 4000",
+               syscall(SYS_read, pipe_fds[0], g_straddle + 4000, 8192), 0);
+        errno = 0;
+        report("read pipe", "rest", syscall(SYS_read, pipe_fds[0], g_buffer, 8192), 0);
+        close(pipe_fds[0]);
+        close(pipe_fds[1]);
+    }
     errno = 0;
     report("fstat", "straddle", syscall(SYS_fstat, g_file, g_straddle + 4096 - 16), 0);
     errno = 0;
