@@ -4,8 +4,8 @@
 # inside wisp, compared by tests/vm/diff.sh.
 #   run.sh --diff DIFF_SH --wisp PATH --hypervisor H --fixture DIR --scratch DIR
 #          --cases FILE --case NAME
-# The case's line is `NAME [+FLAG]... WORDS`: +sort and +stderr become diff.sh options (+qemu
-# is for CMake), WORDS are shell words (bash syntax: diff.sh evaluates them). In WORDS, @D@
+# The case's line is `NAME [+FLAG]... WORDS`: +sort and +stderr become diff.sh options, +stdin
+# gives both sides words.txt on standard input (+qemu is for CMake), WORDS are shell words (bash syntax: diff.sh evaluates them). In WORDS, @D@
 # stands for the fixture tree (make_fixture.sh) and @T@ for a scratch directory under /tmp
 # that the case may write into, holding w.txt (a copy of words.txt). Both exist natively and,
 # through `wisp run --file`, at the same paths inside the guest. The scratch directory is made
@@ -37,7 +37,11 @@ fi
 line="${line#"$case"}"
 line="${line#"${line%%[![:space:]]*}"}"
 while [[ "$line" =~ ^\+([a-z]+)[[:space:]]+ ]]; do
-    [ "${BASH_REMATCH[1]}" != qemu ] && flags+=("--${BASH_REMATCH[1]}")
+    case "${BASH_REMATCH[1]}" in
+    qemu) ;;
+    stdin) flags+=(--stdin "$fixture/words.txt") ;; # the host's stdin reaches the app
+    *) flags+=("--${BASH_REMATCH[1]}") ;;
+    esac
     line="${line:${#BASH_REMATCH[0]}}"
 done
 
