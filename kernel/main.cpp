@@ -132,7 +132,8 @@ extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
 
     sched::init_first_thread();
     linux::ImageLocation location{&image.value(), module.paddr, module.size};
-    auto failure = linux::exec_program(location, args->argv(), args->envp());
+    auto failure = linux::exec_program(location, args->argv()[0], args->argv()[0], args->argv(),
+                                       args->envp());
     log("wisp: %.*s: %s\n", static_cast<int>(args->argv()[0].size()), args->argv()[0].data(),
         failure.reason);
     linux::exit_process(failure.error.code == Errno::NOENT ? 127 : 126);

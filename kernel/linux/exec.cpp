@@ -32,12 +32,12 @@ constexpr uint64_t kMmapGapMin = 128ull << 20;
 uint64_t random_pages(uint64_t range_pages) { return (random().next_u64() % range_pages) * kPage; }
 
 // Bytes the initial stack needs (an upper bound): strings, pointers, auxv, padding.
-uint64_t stack_bytes_needed(std::span<const std::string_view> argv,
+uint64_t stack_bytes_needed(std::string_view execfn, std::span<const std::string_view> argv,
                             std::span<const std::string_view> envp) {
     uint64_t bytes = 256 + 64 * 16 + 8 * (argv.size() + envp.size() + 4);
     for (auto s : argv) bytes += s.size() + 1;
     for (auto s : envp) bytes += s.size() + 1;
-    bytes += argv.empty() ? 0 : argv[0].size() + 1; // AT_EXECFN
+    bytes += execfn.size() + 1; // AT_EXECFN
     return bytes;
 }
 
@@ -117,15 +117,45 @@ const char* interpreter_reason(std::string_view path, const char* why) {
 
 } // namespace
 
-ExecFailure exec_program(const ImageLocation& loc, std::span<const std::string_view> argv,
-                         std::span<const std::string_view> envp) {
-    if (argv.empty()) return {Errno::INVAL, "no program to run"};
+namespace {
+ImageLocation g_boot_image;
+} // namespace
+
+const ImageLocation& boot_image() { return g_boot_image; }
+
+Result<void> check_program(const ImageLocation& loc, std::string_view path, const char** reason) {
+    ImageFile program = TRY(find_in_image(loc, path, reason));
+    elf::ElfProblem problem = elf::ElfProblem::None;
+    auto file = elf::ElfFile::parse(program.bytes, &problem);
+    if (file.is_error()) {
+        *reason = elf::describe(problem);
+        return file.error();
+    }
+    if (!file->has_interpreter()) return {};
+    std::string_view interp_path = file->interpreter();
+    auto interp = find_in_image(loc, interp_path, reason);
+    if (interp.is_error()) {
+        *reason = interpreter_reason(interp_path, *reason);
+        return interp.error();
+    }
+    auto interp_elf = elf::ElfFile::parse(interp->bytes, &problem);
+    if (interp_elf.is_error() || interp_elf->has_interpreter()) {
+        *reason = interpreter_reason(interp_path, interp_elf.is_error() ? elf::describe(problem)
+                                                                        : "has an interpreter itself");
+        return Errno::NOEXEC;
+    }
+    return {};
+}
+
+ExecFailure exec_program(const ImageLocation& loc, std::string_view path, std::string_view execfn,
+                         std::span<const std::string_view> argv, std::span<const std::string_view> envp) {
+    g_boot_image = loc;
     auto& as = mm::address_space();
     // Image pages are mapped read-only and never freed; the address space must know them.
     as.set_image_range(loc.paddr, loc.size);
 
     const char* reason = nullptr;
-    auto program = find_in_image(loc, argv[0], &reason);
+    auto program = find_in_image(loc, path, &reason);
     if (program.is_error()) return {program.error(), reason};
     elf::ElfProblem problem = elf::ElfProblem::None;
     auto file = elf::ElfFile::parse(program->bytes, &problem);
@@ -141,7 +171,7 @@ ExecFailure exec_program(const ImageLocation& loc, std::span<const std::string_v
     uint64_t base = file->is_dynamic_object() ? kPieBase + random_pages(kPieRandomPages) : 0;
     auto bias = elf::load_bias_for(file.value(), base);
     if (bias.is_error()) return {bias.error(), "cannot place the program"};
-    auto highest = map_segments(file.value(), program.value(), bias.value(), argv[0].data(), &problem);
+    auto highest = map_segments(file.value(), program.value(), bias.value(), path.data(), &problem);
     if (highest.is_error())
         return {highest.error(), problem != elf::ElfProblem::None ? elf::describe(problem)
                                                                   : "out of memory mapping the program"};
@@ -189,7 +219,7 @@ ExecFailure exec_program(const ImageLocation& loc, std::span<const std::string_v
         return {Errno::NOMEM, "out of memory for the stack"};
 
     // The initial stack is built in place in fresh (zero) contiguous frames mapped at the top.
-    uint64_t stack_pages = page_up(stack_bytes_needed(argv, envp)) / kPage;
+    uint64_t stack_pages = page_up(stack_bytes_needed(execfn, argv, envp)) / kPage;
     if (stack_pages * kPage > stack_size / 4) return {Errno::TOOBIG, "arguments too long"};
     uint64_t frames = mm::frames().allocate_contiguous(stack_pages);
     if (frames == 0) return {Errno::NOMEM, "out of memory for the stack"};
@@ -203,24 +233,25 @@ ExecFailure exec_program(const ImageLocation& loc, std::span<const std::string_v
 
     aux.hwcap = platform::hwcap();
     random().fill(aux.random.data(), aux.random.size());
-    aux.execfn = argv[0];
+    aux.execfn = execfn;
     auto stack = elf::build_initial_stack(
         std::span<uint8_t>(static_cast<uint8_t*>(platform::phys_to_virt(frames)), stack_pages * kPage),
         stack_top, argv, envp, aux);
     if (stack.is_error()) return {stack.error(), "arguments too long"};
 
-    size_t path_length = argv[0].size() < sizeof(process().exe_path) - 1
-                             ? argv[0].size()
+    size_t path_length = path.size() < sizeof(process().exe_path) - 1
+                             ? path.size()
                              : sizeof(process().exe_path) - 1;
-    memcpy(process().exe_path, argv[0].data(), path_length);
+    memcpy(process().exe_path, path.data(), path_length);
     process().exe_path[path_length] = '\0';
     // For /proc/self/cmdline, environ and comm (the file name, at most 15 bytes, as Linux).
     process().arg_start = stack->arg_start;
     process().arg_end = stack->arg_end;
     process().env_start = stack->env_start;
     process().env_end = stack->env_end;
-    std::string_view file_name = argv[0];
+    std::string_view file_name = execfn;
     if (size_t slash = file_name.rfind('/'); slash != file_name.npos) file_name.remove_prefix(slash + 1);
+    memset(process().comm, 0, sizeof(process().comm));
     memcpy(process().comm, file_name.data(), file_name.size() < 15 ? file_name.size() : 15);
     timeline::mark(timeline::Milestone::App);
     platform::enter_user(start_at, stack->rsp);

@@ -66,6 +66,11 @@ Result<void> FdTable::close(int fd) {
     return {};
 }
 
+void FdTable::close_on_exec() {
+    for (int fd = 0; fd < m_capacity; fd++)
+        if (m_slots[fd].file && m_slots[fd].cloexec) (void)close(fd);
+}
+
 void FdTable::close_range(unsigned first, unsigned last, bool cloexec_only) {
     for (unsigned fd = first; fd <= last && fd < static_cast<unsigned>(m_capacity); fd++) {
         if (!m_slots[fd].file) continue;

@@ -39,6 +39,8 @@ class FdTable {
     Result<void> close(int fd);
     // close_range(2): closes (or marks close-on-exec) every open descriptor in [first, last].
     void close_range(unsigned first, unsigned last, bool cloexec_only);
+    // execve: closes every descriptor marked close-on-exec.
+    void close_on_exec();
 
     bool cloexec(int fd) const { return get(fd) && m_slots[fd].cloexec; }
     void set_cloexec(int fd, bool on) {

@@ -424,4 +424,14 @@ Result<long> sys_tgkill(int tgid, int tid, int signal) {
 
 Result<long> sys_tkill(int tid, int signal) { return sys_tgkill(Process::kPid, tid, signal); }
 
+void reset_signals_for_exec() {
+    for (int signal = 1; signal <= kSignalCount; signal++) {
+        KernelSigaction& action = g_signals.actions[signal];
+        if (action.handler != kSigIgn) action = KernelSigaction{};
+    }
+    sched::LinuxThread& t = self();
+    t.altstack_sp = t.altstack_size = 0;
+    t.altstack_disabled = true;
+}
+
 } // namespace wisp::linux

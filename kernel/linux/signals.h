@@ -64,6 +64,10 @@ class TemporarySignalMask {
     bool m_active = false;
 };
 
+// execve: handled signals go back to their default action (ignored ones stay ignored), and the
+// calling thread's alternate stack is gone; the mask and pending signals are kept (signal(7)).
+void reset_signals_for_exec();
+
 // Whether `signal` is pending for `thread` (sent to it or to the process; null: the process).
 bool signal_pending_for(const sched::Thread* thread, int signal);
 

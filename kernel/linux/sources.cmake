@@ -10,6 +10,7 @@ list(APPEND WISP_KERNEL_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/timers.cpp
     ${CMAKE_CURRENT_LIST_DIR}/futex.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_thread.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sys_exec.cpp
     ${CMAKE_CURRENT_LIST_DIR}/syscalls.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_io.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_memory.cpp

@@ -62,6 +62,7 @@ constexpr Signature kSignatures[] = {
     {33, {A::Fd, A::Fd}},                             // dup2
     {35, {A::Hex, A::Hex}},                           // nanosleep
     {37, {A::Unsigned}},                              // alarm
+    {59, {A::Path, A::Hex, A::Hex}},                  // execve
     {60, {A::Int}},                                   // exit
     {62, {A::Int, A::Signal}},                        // kill
     {72, {A::Fd, A::Int, A::Hex}},                    // fcntl
@@ -87,6 +88,7 @@ constexpr Signature kSignatures[] = {
     {267, {A::Fd, A::Path, A::OutBuf, A::Unsigned}},  // readlinkat
     {269, {A::Fd, A::Path, A::Hex}},                  // faccessat
     {318, {A::Hex, A::Unsigned, A::Hex}},             // getrandom
+    {322, {A::Fd, A::Path, A::Hex, A::Hex, A::Hex}},  // execveat
     {332, {A::Fd, A::Path, A::Hex, A::Hex, A::Hex}},  // statx
     {439, {A::Fd, A::Path, A::Hex, A::Hex}},          // faccessat2
     {15, {}}, {24, {}}, {34, {}}, {39, {}}, {102, {}}, {104, {}}, {107, {}}, {108, {}},

@@ -68,6 +68,8 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[39] = &invoke<sys_getpid>;
     t[40] = &invoke<sys_sendfile>;
     t[56] = &invoke<sys_clone>;
+    t[59] = &invoke<sys_execve>;
+    t[322] = &invoke<sys_execveat>;
     t[60] = &invoke<sys_exit>;
     t[62] = &invoke<sys_kill>;
     t[63] = &invoke<sys_uname>;

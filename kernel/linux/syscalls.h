@@ -163,6 +163,10 @@ Result<long> sys_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint
                        uint64_t tls);
 Result<long> sys_clone3(UserPtr<const char> args, uint64_t size);
 Result<long> sys_exit(int status);
+Result<long> sys_execve(UserPtr<const char> path, UserPtr<const uint64_t> argv,
+                        UserPtr<const uint64_t> envp);
+Result<long> sys_execveat(int dirfd, UserPtr<const char> path, UserPtr<const uint64_t> argv,
+                          UserPtr<const uint64_t> envp, int flags);
 Result<long> sys_exit_group(int status);
 Result<long> sys_gettid();
 Result<long> sys_set_tid_address(uint64_t tidptr);

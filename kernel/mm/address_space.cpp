@@ -147,6 +147,15 @@ Result<void> AddressSpace::unmap(uint64_t start, uint64_t length) {
     return {};
 }
 
+void AddressSpace::clear() {
+    while (!m_vmas.empty()) {
+        release_pages(m_vmas[0], m_vmas[0].start, m_vmas[0].end);
+        MappedFile* file = m_vmas[0].file;
+        m_vmas.remove(0);
+        if (file) file->release();
+    }
+}
+
 void AddressSpace::file_pages_changing(const void* owner, uint64_t first, uint64_t end) {
     for (const Vma& v : m_vmas) {
         if (v.kind != VmaKind::File || !v.shared || v.file->owner() != owner) continue;

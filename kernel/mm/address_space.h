@@ -91,6 +91,8 @@ public:
     Result<void> map_file(uint64_t start, uint64_t length, uint32_t prot, MappedFile& file,
                           uint64_t offset, bool shared, bool may_write);
     Result<void> unmap(uint64_t start, uint64_t length);
+    // Unmaps every area (execve), area by area so sparse ones cost only their pages.
+    void clear();
     // Errors as mprotect: NOMEM when part of the range is unmapped, ACCES when write access is
     // asked of a shared mapping of a file opened read-only.
     Result<void> protect(uint64_t start, uint64_t length, uint32_t prot);
