@@ -4,11 +4,8 @@
 #  1. CPL0 instructions per 4 KiB read() from the image, deterministic: bench/fs_pread.c under
 #     bench/kernel_profile.py, 256 preads of a 1 MiB file minus 0 preads, divided by 256.
 #  2. Wall time to read a 64 MiB file from the image inside wisp and natively:
-#     busybox dd (4 KiB and 64 KiB blocks, to /dev/null) and busybox sha256sum.
-#     Not `cat >/dev/null` yet: inside wisp the redirection needs `sh -c 'exec cat F >/dev/null'`
-#     and cat is not one of busybox's in-process (NOEXEC) applets, so that waits for execve;
-#     plain `cat F` crosses the console (minutes for 64 MiB). `dd of=/dev/null` is the same
-#     read loop.
+#     busybox dd (4 KiB and 64 KiB blocks, to /dev/null), busybox sha256sum, and
+#     `sh -c 'exec cat F >/dev/null'` (sh execs cat: execve of /proc/self/exe inside wisp).
 #
 #   bench/fs_read.sh [--build build] [--skip-wall]
 set -euo pipefail
@@ -43,14 +40,14 @@ echo "per 4 KiB pread: $(( (reads - base) / 256 )) (of which 512 are the rep mov
 head -c 67108864 /dev/urandom >"$work/64m.bin"
 bb=/bin/busybox
 for args in "dd if=/data/64m.bin of=/dev/null bs=4096" "dd if=/data/64m.bin of=/dev/null bs=65536" \
-    "sha256sum /data/64m.bin"; do
+    "sha256sum /data/64m.bin" "sh -c 'exec cat /data/64m.bin >/dev/null'"; do
     img="$work/$(echo "$args" | tr -c 'a-z0-9' _).img"
-    # shellcheck disable=SC2086
-    "$wisp" build -o "$img" --file "$work/64m.bin:/data/64m.bin" "$bb" $args >/dev/null
+    eval "set -- $args"
+    "$wisp" build -o "$img" --file "$work/64m.bin:/data/64m.bin" "$bb" "$@" >/dev/null
     native_args="${args//\/data\//$work/}"
+    eval "set -- $native_args"
     start=$(date +%s.%N)
-    # shellcheck disable=SC2086
-    "$bb" $native_args >/dev/null 2>&1
+    "$bb" "$@" >/dev/null 2>&1
     native=$(echo "$(date +%s.%N) - $start" | bc)
     start=$(date +%s.%N)
     "$wisp" run "$img" >/dev/null 2>&1
