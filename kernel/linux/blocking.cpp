@@ -11,7 +11,7 @@ namespace wisp::linux {
 
 Result<bool> wait_for(fs::WaitQueue& queue, uint64_t deadline, const char* what) {
     if (has_deliverable_signal()) return Errno::INTR;
-    if (deadline == 0 && sched::live_threads() <= 1 && !sched::timers_pending())
+    if (what && deadline == 0 && sched::live_threads() <= 1 && !sched::timers_pending())
         die_of_deadlock(what);
     if (deadline != 0 && platform::monotonic_ns() >= deadline) return false;
     sched::Thread* self = sched::current();

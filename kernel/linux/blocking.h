@@ -11,7 +11,8 @@ namespace wisp::linux {
 
 // Blocks the calling thread until `queue` wakes it (true), the monotonic `deadline` passes
 // (false; 0 = none) or a signal can be delivered (EINTR). A wait that nothing could ever end —
-// no deadline, no other thread, no kernel timer pending — is reported as a deadlock (`what`).
+// no deadline, no other thread, no kernel timer pending — is reported as a deadlock (`what`);
+// a null `what` says the host may end it (console input), so there is no such check.
 Result<bool> wait_for(fs::WaitQueue& queue, uint64_t deadline, const char* what);
 
 // now + ns, saturating (0 stays "now", never "no deadline").

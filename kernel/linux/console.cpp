@@ -9,11 +9,11 @@
 #include "fs/open_file.h"
 #include "fs/system.h"
 #include "lib/print.h"
+#include "linux/blocking.h"
 #include "linux/files.h"
 #include "linux/signals.h"
 #include "platform/platform.h"
 #include "platform/traps.h"
-#include "sched/thread.h"
 
 namespace wisp::linux {
 
@@ -41,19 +41,6 @@ Result<size_t> write_to(platform::Channel channel, fs::IoBuffer& buffer) {
     return buffer.stream(0, buffer.size(), sink);
 }
 
-// Blocks until `queue` is woken or a signal arrives (the caller then checks both again).
-void wait_for(fs::WaitQueue& queue) {
-    sched::Thread* self = sched::current();
-    fs::Waiter waiter;
-    waiter.context = self;
-    waiter.wake = [](fs::Waiter& w) { sched::wake(static_cast<sched::Thread*>(w.context)); };
-    queue.add(waiter);
-    self->linux.interruptible = true;
-    sched::block(0);
-    self->linux.interruptible = false;
-    if (waiter.queued) queue.remove(waiter);
-}
-
 // The host's stdin: what the virtio console received, then EOF. Blocks (interruptibly, like a
 // pipe) while nothing has arrived; without a virtio console there is no input: EOF at once.
 Result<size_t> read_stdin(fs::OpenFile& file, fs::IoBuffer& buffer) {
@@ -64,8 +51,7 @@ Result<size_t> read_stdin(fs::OpenFile& file, fs::IoBuffer& buffer) {
         if (n > 0) return n;
         if (console->at_end()) return 0;
         if (file.non_blocking()) return Errno::AGAIN;
-        if (has_deliverable_signal()) return Errno::INTR;
-        wait_for(console->readable_queue());
+        TRY(wait_for(console->readable_queue(), 0, nullptr)); // the host ends this wait
     }
 }
 
