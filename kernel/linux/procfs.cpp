@@ -8,11 +8,13 @@
 #include "fs/dentry.h"
 #include "fs/pseudo_fs.h"
 #include "fs/system.h"
+#include "lib/print.h"
 #include "lib/random.h"
 #include "linux/credentials.h"
 #include "linux/files.h"
 #include "linux/process.h"
 #include "mm/address_space.h"
+#include "sched/thread.h"
 #include "mm/frames.h"
 #include "platform/platform.h"
 
@@ -150,7 +152,8 @@ Result<void> gen_status(TextBuffer& out, uint64_t) {
     TRY(kb_line(out, "VmPin:", 0, 8));
     TRY(kb_line(out, "VmHWM:", rss, 8));
     TRY(kb_line(out, "VmRSS:", rss, 8));
-    TRY(out.append("Threads:\t1\nSigQ:\t0/4096\nSigPnd:\t0000000000000000\n"
+    TRY(out.appendf("Threads:\t%zu\n", sched::live_threads()));
+    TRY(out.append("SigQ:\t0/4096\nSigPnd:\t0000000000000000\n"
                    "ShdPnd:\t0000000000000000\nCapInh:\t0000000000000000\n"
                    "CapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
                    "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\n"
@@ -166,9 +169,9 @@ Result<void> gen_stat(TextBuffer& out, uint64_t) {
     // proc(5): pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
     // cmajflt utime stime cutime cstime priority nice num_threads itrealvalue starttime vsize
     // rss rsslim ... (52 fields)
-    TRY(out.appendf("1 (%s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 1 0 0 %lu %lu "
+    TRY(out.appendf("1 (%s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 %zu 0 0 %lu %lu "
                     "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-                    process().comm, ticks, vm, rss_pages()));
+                    process().comm, ticks, sched::live_threads(), vm, rss_pages()));
     return {};
 }
 
@@ -176,7 +179,10 @@ Result<void> gen_statm(TextBuffer& out, uint64_t) {
     return out.appendf("%lu %lu 0 0 0 %lu 0\n", vm_size_kb() / 4, rss_pages(), vm_size_kb() / 4);
 }
 
-Result<void> gen_mounts(TextBuffer& out, uint64_t) {
+// Calls `line(mount, where, options)` for each mount visible from the process's root, `where`
+// being its path there and `options` its "rw,nosuid,..." string (without relatime); stops at
+// the first error.
+template <typename Line> Result<void> for_each_mount(Line line) {
     fs::Vfs& v = vfs();
     char* buffer = new (std::nothrow) char[fs::kPathMax];
     if (!buffer) return Errno::NOMEM;
@@ -185,35 +191,32 @@ Result<void> gen_mounts(TextBuffer& out, uint64_t) {
         fs::Mount& m = v.mount_at(i);
         auto where = v.path_of(files().context, {&m, m.root}, buffer, fs::kPathMax, false);
         if (where.is_error()) continue;
-        r = out.appendf("%s %.*s %s %s%s%s%s,relatime 0 0\n", m.source,
-                        static_cast<int>(where->size()), where->data(), m.fs->type_name(),
-                        m.read_only() ? "ro" : "rw", m.flags & fs::Mount::kNoSuid ? ",nosuid" : "",
-                        m.flags & fs::Mount::kNoDev ? ",nodev" : "",
-                        m.flags & fs::Mount::kNoExec ? ",noexec" : "");
+        char options[32];
+        format(options, sizeof options, "%s%s%s%s", m.read_only() ? "ro" : "rw",
+               m.flags & fs::Mount::kNoSuid ? ",nosuid" : "",
+               m.flags & fs::Mount::kNoDev ? ",nodev" : "",
+               m.flags & fs::Mount::kNoExec ? ",noexec" : "");
+        r = line(m, *where, options);
     }
     delete[] buffer;
     return r;
 }
 
+Result<void> gen_mounts(TextBuffer& out, uint64_t) {
+    return for_each_mount([&](fs::Mount& m, std::string_view where, const char* options) {
+        return out.appendf("%s %.*s %s %s,relatime 0 0\n", m.source,
+                           static_cast<int>(where.size()), where.data(), m.fs->type_name(),
+                           options);
+    });
+}
+
 Result<void> gen_mountinfo(TextBuffer& out, uint64_t) {
-    fs::Vfs& v = vfs();
-    char* buffer = new (std::nothrow) char[fs::kPathMax];
-    if (!buffer) return Errno::NOMEM;
-    Result<void> r = {};
-    for (size_t i = 0; i < v.mount_count() && !r.is_error(); i++) {
-        fs::Mount& m = v.mount_at(i);
-        auto where = v.path_of(files().context, {&m, m.root}, buffer, fs::kPathMax, false);
-        if (where.is_error()) continue;
-        r = out.appendf("%u %u 0:%u / %.*s %s%s%s%s,relatime shared:1 - %s %s %s\n", m.id,
-                        m.parent ? m.parent->id : 1, fs::dev_minor(m.fs->dev()),
-                        static_cast<int>(where->size()), where->data(), m.read_only() ? "ro" : "rw",
-                        m.flags & fs::Mount::kNoSuid ? ",nosuid" : "",
-                        m.flags & fs::Mount::kNoDev ? ",nodev" : "",
-                        m.flags & fs::Mount::kNoExec ? ",noexec" : "", m.fs->type_name(), m.source,
-                        m.read_only() ? "ro" : "rw");
-    }
-    delete[] buffer;
-    return r;
+    return for_each_mount([&](fs::Mount& m, std::string_view where, const char* options) {
+        return out.appendf("%u %u 0:%u / %.*s %s,relatime shared:1 - %s %s %s\n", m.id,
+                           m.parent ? m.parent->id : 1, fs::dev_minor(m.fs->dev()),
+                           static_cast<int>(where.size()), where.data(), options,
+                           m.fs->type_name(), m.source, m.read_only() ? "ro" : "rw");
+    });
 }
 
 Result<LinkTarget> jump_to(const fs::Path& path) {

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,6 +87,24 @@ static void* detached(void* arg) {
     return NULL;
 }
 
+// The thread count procfs reports: /proc/self/status "Threads:" and field 20 of /proc/self/stat.
+static void print_thread_counts(void) {
+    char text[4096];
+    FILE* f = fopen("/proc/self/status", "r");
+    int status_threads = -1, stat_threads = -1;
+    while (f && fgets(text, sizeof text, f))
+        if (sscanf(text, "Threads: %d", &status_threads) == 1) break;
+    if (f) fclose(f);
+    f = fopen("/proc/self/stat", "r");
+    if (f && fgets(text, sizeof text, f)) {
+        char* p = strrchr(text, ')'); // comm may hold spaces; the fields after it do not
+        for (int field = 2; p && field < 20; field++) p = strchr(p + 1, ' ');
+        if (p) stat_threads = atoi(p + 1);
+    }
+    if (f) fclose(f);
+    printf("procfs threads: status %d, stat %d\n", status_threads, stat_threads);
+}
+
 int main(void) {
     pthread_t threads[THREADS];
     pthread_barrier_init(&barrier, NULL, THREADS);
@@ -126,6 +145,7 @@ int main(void) {
     pthread_create(&s, NULL, spinner, NULL);
     struct timespec d = {0, 50000000};
     nanosleep(&d, NULL);
+    print_thread_counts();
     stop_spinning = 1;
     pthread_join(s, NULL);
     printf("preemption: ok\n");
