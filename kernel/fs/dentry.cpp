@@ -62,4 +62,27 @@ bool Dentry::is_ancestor_of(const Dentry& other) const {
     return false;
 }
 
+void DentryCache::keep(Dentry& dentry) {
+    if (dentry.m_cache_slot >= 0) return;
+    size_t slot = m_hand;
+    m_hand = (m_hand + 1) % kSlots;
+    if (m_slots[slot]) m_slots[slot]->m_cache_slot = -1;
+    dentry.m_cache_slot = static_cast<int16_t>(slot);
+    m_slots[slot] = &dentry; // may free the dentry evicted from the slot (and its parents)
+}
+
+void DentryCache::forget(Dentry& dentry) {
+    if (dentry.m_cache_slot < 0) return;
+    size_t slot = static_cast<size_t>(dentry.m_cache_slot);
+    dentry.m_cache_slot = -1;
+    m_slots[slot] = nullptr; // may free the dentry: the caller holds its own reference
+}
+
+void DentryCache::clear() {
+    for (RefPtr<Dentry>& slot : m_slots) {
+        if (slot) slot->m_cache_slot = -1;
+        slot = nullptr;
+    }
+}
+
 } // namespace wisp::fs

@@ -3,8 +3,8 @@
 
 // Dentries: the names of the VFS tree. A Dentry is one name in a directory, bound to its vnode;
 // its parent is held by reference, so a live dentry keeps its whole path alive. The VFS keeps a
-// dentry exactly as long as something references it (an open file, the working directory, a
-// mount, a child, a walk in progress) — there is no cache of unused ones — and every live
+// dentry as long as something references it (an open file, the working directory, a mount, a
+// child, a walk in progress, the DentryCache of recently looked-up names), and every live
 // dentry is linked into its parent's list of children, so one name has at most one live dentry
 // and one vnode: every holder of a path sees the same object (what the overlay's copy-up
 // relies on).
@@ -45,6 +45,7 @@ class Dentry : public RefCounted<Dentry> {
     uint32_t mount_count = 0;
 
   private:
+    friend class DentryCache;
     Dentry(RefPtr<Vnode> vnode) : m_vnode(static_cast<RefPtr<Vnode>&&>(vnode)) {}
     Result<void> set_name(std::string_view name);
 
@@ -53,9 +54,30 @@ class Dentry : public RefCounted<Dentry> {
     char* m_name = m_inline_name;
     uint32_t m_name_length = 0;
     bool m_deleted = false;
+    int16_t m_cache_slot = -1; // where the DentryCache holds this dentry, if it does
     char m_inline_name[40];
     ListLink<Dentry> m_sibling;
     IntrusiveList<Dentry, &Dentry::m_sibling> m_children;
+};
+
+// The names looked up last, kept alive after their last user lets go, so a path walked again
+// (a program stat()s and opens the same files over and over) finds every component among its
+// parent's children instead of asking the file system, building a vnode and a dentry, and
+// freeing them again. A fixed number of slots replaced round-robin: a kept dentry also keeps
+// its parents, so the cost is bounded by kSlots paths. Only names whose meaning cannot change
+// behind the VFS's back belong here (not procfs's generated ones); a name that is removed must
+// be forgotten, or the cache would keep an unlinked file's data alive.
+class DentryCache {
+  public:
+    static constexpr size_t kSlots = 256;
+
+    void keep(Dentry& dentry);
+    void forget(Dentry& dentry);
+    void clear();
+
+  private:
+    RefPtr<Dentry> m_slots[kSlots];
+    size_t m_hand = 0;
 };
 
 } // namespace wisp::fs

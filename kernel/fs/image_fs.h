@@ -15,6 +15,8 @@ class ImageFs final : public FileSystem {
     static Result<Own<ImageFs>> create(const erofs::Image& image);
 
     const char* type_name() const override { return "erofs"; }
+
+    bool names_are_stable() const override { return true; }
     Result<RefPtr<Vnode>> root() override;
     Result<void> statfs(FsStats& out) override;
     const erofs::Image& image() const { return m_image; }

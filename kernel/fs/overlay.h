@@ -25,6 +25,8 @@ class OverlayFs final : public FileSystem {
     ~OverlayFs() override;
 
     const char* type_name() const override { return "overlay"; }
+
+    bool names_are_stable() const override { return true; }
     Result<RefPtr<Vnode>> root() override;
     Result<void> statfs(FsStats& out) override;
     Tmpfs& upper() { return *m_upper; }

@@ -111,6 +111,8 @@ class Tmpfs final : public FileSystem {
     ~Tmpfs() override;
 
     const char* type_name() const override { return m_name; }
+
+    bool names_are_stable() const override { return true; }
     Result<RefPtr<Vnode>> root() override { return RefPtr<Vnode>(m_root.ptr()); }
     Result<void> statfs(FsStats& out) override;
     TmpfsNode& root_node() { return *m_root; }

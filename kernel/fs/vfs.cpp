@@ -31,6 +31,8 @@ class Walk {
   public:
     Walk(Vfs& vfs, const FsContext& ctx) : m_vfs(vfs), m_ctx(ctx) {}
     ~Walk() {
+        while (m_depth > 0)
+            pop();
         delete[] m_scratch;
         for (int i = 0; i < m_owned_count; i++)
             delete[] m_owned[i];
@@ -61,11 +63,18 @@ class Walk {
     bool jumped() const { return m_jumped; }
 
   private:
+    // Frames above m_depth are raw memory: a walk constructs only what it uses (most walks
+    // follow no symlink, and zeroing and destroying all kMaxSymlinks frames cost more
+    // instructions than the walk itself).
     struct Frame {
         const char* position;
         const char* end;
-        RefPtr<Vnode> hold; // keeps a symlink's stored text alive
+        Vnode* hold; // a reference that keeps a symlink's stored text alive
     };
+    void pop() {
+        Frame& f = m_frames[--m_depth];
+        if (f.hold) f.hold->unref();
+    }
 
     void skip_slashes(Frame& f) {
         while (f.position < f.end && *f.position == '/')
@@ -106,7 +115,7 @@ Result<void> Walk::to_last() {
             skip_slashes(m_frames[m_depth - 1]);
             if (m_frames[m_depth - 1].position < m_frames[m_depth - 1].end) break;
             if (m_depth == 1) break;
-            m_frames[--m_depth] = {};
+            pop();
         }
         Frame& top = m_frames[m_depth - 1];
         if (top.position == top.end) {
@@ -180,7 +189,8 @@ Result<void> Walk::follow(Vnode& link) {
         m_owned[m_owned_count++] = copy;
         text = copy;
     }
-    m_frames[m_depth++] = {text, text + target.text.size(), RefPtr<Vnode>(link)};
+    link.ref();
+    m_frames[m_depth++] = {text, text + target.text.size(), &link};
     if (text[0] == '/') m_current = m_ctx.root;
     return {};
 }
@@ -188,6 +198,7 @@ Result<void> Walk::follow(Vnode& link) {
 // ---------------------------------------------------------------------------------------------
 
 Vfs::~Vfs() {
+    m_dentries.clear(); // its dentries hold vnodes of the file systems that go below
     for (Fifo& f : m_fifos)
         f = {};
     for (size_t i = m_mount_count; i-- > 0;) {
@@ -226,8 +237,8 @@ Result<void> Vfs::add_automount(const Automount& automount) {
 void Vfs::trigger_automounts(const Path& dir, std::string_view name) {
     for (size_t i = 0; i < m_automount_count; i++) {
         Automount& a = m_automounts[i];
-        if (a.done || strcmp(a.parent_path, dir.mount->path) != 0) continue;
-        if (!name.empty() && name != a.name) continue;
+        if (a.done || (!name.empty() && name != a.name)) continue;
+        if (strcmp(a.parent_path, dir.mount->path) != 0) continue;
         a.done = true;
         m_automounts_pending--;
         std::string_view child_name(a.name);
@@ -341,7 +352,13 @@ Result<RefPtr<Dentry>> Vfs::lookup_child(const Path& at, std::string_view name) 
     RefPtr<Vnode> vnode = TRY(dir.vnode().lookup(name));
     RefPtr<Dentry> child = Dentry::create(&dir, name, static_cast<RefPtr<Vnode>&&>(vnode));
     if (!child) return Errno::NOMEM;
+    if (at.mount && at.mount->fs->names_are_stable()) m_dentries.keep(*child);
     return child;
+}
+
+void Vfs::remove_name(Dentry& dentry) {
+    m_dentries.forget(dentry);
+    dentry.detach();
 }
 
 Result<Path> Vfs::resolve(const FsContext& ctx, const Path& base, std::string_view path,
@@ -595,7 +612,7 @@ Result<void> Vfs::unlink(const FsContext& ctx, const Path& base, std::string_vie
     if (victim.vnode().is_directory()) return Errno::ISDIR;
     if (victim.mount_count > 0) return Errno::BUSY;
     TRY(pn.parent.vnode().unlink(pn.name, victim.vnode()));
-    victim.detach();
+    remove_name(victim);
     return {};
 }
 
@@ -618,7 +635,7 @@ Result<void> Vfs::rmdir(const FsContext& ctx, const Path& base, std::string_view
     if (!victim.vnode().is_directory()) return Errno::NOTDIR;
     if (victim.mount_count > 0) return Errno::BUSY;
     TRY(pn.parent.vnode().rmdir(pn.name, victim.vnode()));
-    victim.detach();
+    remove_name(victim);
     return {};
 }
 
@@ -677,11 +694,11 @@ Result<void> Vfs::rename(const FsContext& ctx, const Path& old_base, std::string
                                    replaced ? &replaced->vnode() : nullptr, flags));
     // The names changed: move the dentries (forget them when that cannot be done).
     if (exchange) {
-        if (moved->move_to(*to.parent.dentry, to.name).is_error()) moved->detach();
-        if (replaced->move_to(*from.parent.dentry, from.name).is_error()) replaced->detach();
+        if (moved->move_to(*to.parent.dentry, to.name).is_error()) remove_name(*moved);
+        if (replaced->move_to(*from.parent.dentry, from.name).is_error()) remove_name(*replaced);
     } else {
-        if (replaced) replaced->detach();
-        if (moved->move_to(*to.parent.dentry, to.name).is_error()) moved->detach();
+        if (replaced) remove_name(*replaced);
+        if (moved->move_to(*to.parent.dentry, to.name).is_error()) remove_name(*moved);
     }
     return {};
 }

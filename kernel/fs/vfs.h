@@ -170,6 +170,8 @@ class Vfs {
                                          std::string_view path, bool directory);
 
     Result<RefPtr<OpenFile>> open_fifo(const Path& path, int flags);
+    // The name left its directory (unlink, rmdir, rename over it, a failed move).
+    void remove_name(Dentry& dentry);
 
     struct Device {
         uint64_t rdev;
@@ -195,6 +197,7 @@ class Vfs {
     Mount m_mounts[kMaxMounts];
     size_t m_mount_count = 0;
     uint32_t m_next_dev_minor = 16;
+    DentryCache m_dentries;
 };
 
 } // namespace wisp::fs

@@ -154,6 +154,10 @@ class FileSystem {
     virtual const char* type_name() const = 0; // for /proc/mounts: "tmpfs", "erofs", ...
     virtual Result<RefPtr<Vnode>> root() = 0;
     virtual Result<void> statfs(FsStats& out) = 0;
+    // Whether a name, once looked up, means the same file until the VFS itself removes or
+    // renames it (so the VFS may keep it in its DentryCache). Not so for generated names
+    // (procfs's /proc/self/fd/N).
+    virtual bool names_are_stable() const { return false; }
     bool read_only() const { return m_read_only; }
     uint64_t dev() const { return m_dev; } // st_dev of every file (an anonymous 0:N device)
     constexpr void set_dev(uint64_t dev) { m_dev = dev; }
