@@ -115,6 +115,32 @@ TEST_F(TmpfsTest, FullFileSystemGivesNoSpace) {
     EXPECT_EQ(s.blocks_free, 1024u);
 }
 
+// Looked-up names stay in the VFS's dentry cache; removing a name must still free its file.
+TEST_F(TmpfsTest, CachedNamesDoNotKeepRemovedFiles) {
+    FsStats s;
+    ASSERT_FALSE(vfs.root_path().mount->fs->statfs(s).is_error());
+    uint64_t free_before = s.blocks_free;
+    std::string page(4096, 'x');
+    ASSERT_EQ(create_file("a", page + page), kOk);
+    ASSERT_EQ(create_file("b", page), kOk);
+    ASSERT_EQ(error_of(resolve("a")), kOk);
+    ASSERT_EQ(error_of(resolve("b")), kOk);
+    ASSERT_FALSE(vfs.root_path().mount->fs->statfs(s).is_error());
+    EXPECT_EQ(s.blocks_free, free_before - 3);
+    ASSERT_EQ(rename("b", "a"), kOk); // a's two pages go
+    ASSERT_FALSE(vfs.root_path().mount->fs->statfs(s).is_error());
+    EXPECT_EQ(s.blocks_free, free_before - 1);
+    EXPECT_EQ(error_of(resolve("b")), Errno::NOENT);
+    ASSERT_EQ(unlink("a"), kOk);
+    ASSERT_FALSE(vfs.root_path().mount->fs->statfs(s).is_error());
+    EXPECT_EQ(s.blocks_free, free_before);
+    EXPECT_EQ(error_of(resolve("a")), Errno::NOENT);
+    // More names than the cache holds: lookups still find each one.
+    ASSERT_EQ(mkdir("many"), kOk);
+    for (int i = 0; i < 300; i++) ASSERT_EQ(create_file("many/" + std::to_string(i)), kOk);
+    for (int i = 0; i < 300; i++) EXPECT_EQ(error_of(resolve("many/" + std::to_string(i))), kOk);
+}
+
 TEST_F(TmpfsTest, UnlinkedOpenFileStaysReadable) {
     ASSERT_EQ(create_file("gone", "still here"), kOk);
     auto f = open("gone", kOpenReadOnly);
