@@ -176,11 +176,41 @@ copy_user:
     xorl %eax, %eax
     ret
 /* long copy_user_string(char* dest, const char* src, size_t capacity): length copied without
- * the NUL, -1 on fault, -2 when capacity is reached before the NUL. */
+ * the NUL, -1 on fault, -2 when capacity is reached before the NUL. Eight bytes a step once
+ * src is aligned (an aligned word never crosses into the next page, so the copy faults only
+ * where a byte copy would): a word holds a NUL iff (w - 0x01..01) & ~w & 0x80..80 != 0. The
+ * word with the NUL, and a tail shorter than a word of capacity, go byte by byte. */
     .globl copy_user_string
 copy_user_string:
     xorl %eax, %eax
-3:  cmpq %rdx, %rax
+    movabsq $0x0101010101010101, %r8
+    movabsq $0x8080808080808080, %r9
+1:  leaq (%rsi,%rax), %rcx          /* bytes until src is aligned */
+    testb $7, %cl
+    jz 2f
+    cmpq %rdx, %rax
+    jae 4f
+    movb (%rsi,%rax), %cl
+    movb %cl, (%rdi,%rax)
+    testb %cl, %cl
+    jz 5f
+    incq %rax
+    jmp 1b
+2:  leaq 8(%rax), %r10              /* whole words while they fit the capacity */
+    cmpq %rdx, %r10
+    ja 3f
+    movq (%rsi,%rax), %rcx
+    movq %rcx, %r10
+    subq %r8, %r10
+    movq %rcx, %r11
+    notq %r11
+    andq %r11, %r10
+    testq %r9, %r10
+    jnz 3f
+    movq %rcx, (%rdi,%rax)
+    addq $8, %rax
+    jmp 2b
+3:  cmpq %rdx, %rax                 /* the rest byte by byte */
     jae 4f
     movb (%rsi,%rax), %cl
     movb %cl, (%rdi,%rax)
