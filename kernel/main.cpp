@@ -101,6 +101,7 @@ mm::FrameAllocator& mm::frames() {
 extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
     using namespace wisp;
     platform::init_cpu();
+    platform::set_user_cpu_count(1); // FIXME: the CPUs brought up, with SMP
     timeline::mark(timeline::Milestone::Entry, platform::boot_entry_cycles());
     run_global_constructors();
     timeline::mark(timeline::Milestone::Main);

@@ -11,6 +11,7 @@
 #include "linux/elf.h"
 #include "linux/initial_stack.h"
 #include "linux/process.h"
+#include "linux/vdso.h"
 #include "mm/address_space.h"
 #include "mm/frames.h"
 #include "platform/platform.h"
@@ -211,6 +212,11 @@ ExecFailure exec_program(const ImageLocation& loc, std::string_view path, std::s
         aux.base = interp_bias;
         start_at = interp_elf->entry() + interp_bias;
     }
+
+    // The vDSO below the interpreter, as Linux's arch_setup_additional_pages places it.
+    auto vdso = map_vdso();
+    if (vdso.is_error()) return {Errno::NOMEM, "no room for the vDSO"};
+    aux.sysinfo_ehdr = vdso.value();
 
     as.set_brk_start(page_up(highest.value()) + random_pages(kBrkRandomBytes / kPage));
     if (as.map_anonymous(stack_top - stack_size, stack_size, platform::ProtRead | platform::ProtWrite,

@@ -15,7 +15,8 @@ list(APPEND WISP_KERNEL_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/sys_io.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_memory.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_process.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/sys_time.cpp)
+    ${CMAKE_CURRENT_LIST_DIR}/sys_time.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/vdso.cpp)
 list(APPEND WISP_PORTABLE_SOURCES ${CMAKE_CURRENT_LIST_DIR}/fd_table.cpp)
 list(APPEND WISP_KERNEL_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/console.cpp

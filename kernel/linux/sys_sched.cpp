@@ -113,4 +113,13 @@ Result<long> sys_membarrier(int command, unsigned flags, int cpu) {
     }
 }
 
+// getcpu(2): the CPU and NUMA node the caller runs on; the third argument (a cache) has been
+// unused since Linux 2.6.24. The vDSO's getcpu answers the same while there is one CPU
+// (vdso/vvar.h). FIXME: one CPU; with several, the current CPU's number.
+Result<long> sys_getcpu(UserPtr<unsigned> cpu, UserPtr<unsigned> node, uint64_t) {
+    if (!cpu.is_null()) TRY(cpu.write(0));
+    if (!node.is_null()) TRY(node.write(0));
+    return 0;
+}
+
 } // namespace wisp::linux

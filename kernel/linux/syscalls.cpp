@@ -193,6 +193,7 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[296] = &invoke<sys_pwritev>;
     t[302] = &invoke<sys_prlimit64>;
     t[306] = &invoke<sys_syncfs>;
+    t[309] = &invoke<sys_getcpu>;
     t[316] = &invoke<sys_renameat2>;
     t[318] = &invoke<sys_getrandom>;
     t[435] = &invoke<sys_clone3>;

@@ -244,6 +244,7 @@ Result<long> sys_sched_setparam(int pid, UserPtr<const int> param);
 Result<long> sys_sched_get_priority_max(int policy);
 Result<long> sys_sched_get_priority_min(int policy);
 Result<long> sys_membarrier(int command, unsigned flags, int cpu);
+Result<long> sys_getcpu(UserPtr<unsigned> cpu, UserPtr<unsigned> node, uint64_t cache);
 
 // sys_time.cpp
 Result<long> sys_clock_gettime(int clock, UserPtr<char> ts);

@@ -65,7 +65,7 @@ Result<void> AddressSpace::split_at(uint64_t address) {
     if (i == m_vmas.size() || m_vmas[i].start >= address) return {};
     Vma upper = m_vmas[i];
     upper.start = address;
-    if (upper.kind == VmaKind::Image) upper.image_paddr += address - m_vmas[i].start;
+    if (upper.kind == VmaKind::Image || upper.kind == VmaKind::Kernel) upper.image_paddr += address - m_vmas[i].start;
     upper.file_offset += address - m_vmas[i].start;
     TRY(m_vmas.try_insert(i + 1, upper));
     if (upper.file) upper.file->hold();
@@ -94,6 +94,18 @@ Result<void> AddressSpace::map_image(uint64_t start, uint64_t length, uint32_t p
     return {};
 }
 
+Result<void> AddressSpace::map_kernel_pages(uint64_t start, uint64_t paddr, uint64_t pages,
+                                            uint32_t prot, const char* name) {
+    uint64_t length = pages * kPageSize;
+    if (!valid_range(start, length) || (paddr & (kPageSize - 1)) != 0 ||
+        (prot & platform::ProtWrite))
+        return Errno::INVAL;
+    if (!is_free(start, length)) TRY(unmap(start, length));
+    TRY(insert(Vma{start, start + length, prot, VmaKind::Kernel, false, false, false, paddr, 0, 0,
+                   nullptr, name}));
+    return platform::map_user_range(start, paddr, pages, prot);
+}
+
 Result<void> AddressSpace::map_file(uint64_t start, uint64_t length, uint32_t prot,
                                     MappedFile& file, uint64_t offset, bool shared,
                                     bool may_write) {
@@ -107,8 +119,8 @@ Result<void> AddressSpace::map_file(uint64_t start, uint64_t length, uint32_t pr
 }
 
 void AddressSpace::release_pages(const Vma& v, uint64_t start, uint64_t end) {
-    if (v.kind == VmaKind::File && v.shared) {
-        // The file's own pages: the file keeps them.
+    if ((v.kind == VmaKind::File && v.shared) || v.kind == VmaKind::Kernel) {
+        // The file's (or the kernel's) own pages: their owner keeps them.
         platform::unmap_user_range(start, end, nullptr, nullptr);
         return;
     }
@@ -247,7 +259,7 @@ Result<void> AddressSpace::residency(uint64_t start, uint64_t length, uint8_t* o
         // File pages are resident when the file has them (the image is in memory, tmpfs files
         // are memory), as Linux reports page-cache pages; anonymous ones when touched.
         bool in_file = (v->kind == VmaKind::Image && page < page_up(v->file_end)) ||
-                       v->kind == VmaKind::File;
+                       v->kind == VmaKind::File || v->kind == VmaKind::Kernel;
         out[n] = in_file || platform::user_page_phys(page) != 0 ? 1 : 0;
     }
     return {};
@@ -300,6 +312,8 @@ Result<uint64_t> AddressSpace::find_free(uint64_t length) const {
 
 bool AddressSpace::populate_page(Vma& v, uint64_t page, bool write) {
     uint32_t prot = v.prot;
+    if (v.kind == VmaKind::Kernel)
+        return !platform::map_user_page(page, v.image_paddr + (page - v.start), prot).is_error();
     if (v.kind == VmaKind::File) {
         uint64_t offset = v.file_offset + (page - v.start);
         if (v.shared) {
@@ -360,6 +374,12 @@ AddressSpace::Fault AddressSpace::resolve_fault(uint64_t address, bool write, bo
         return Fault::Resolved;
     }
 
+    // Kernel pages are present from the start; after MADV_DONTNEED they come back the same.
+    if (v.kind == VmaKind::Kernel) {
+        return platform::map_user_page(page, v.image_paddr + (page - v.start), v.prot).is_error()
+                   ? Fault::OutOfMemory
+                   : Fault::Resolved;
+    }
     // File pages come one at a time: each is a copy or a lookup in the file.
     if (v.kind == VmaKind::File) {
         if (v.file_offset + (page - v.start) >= page_up(v.file->size())) return Fault::BusError;

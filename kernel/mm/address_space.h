@@ -29,7 +29,9 @@ struct HeapAllocator {
     static void free(void* p) { kfree(p); }
 };
 
-enum class VmaKind : uint8_t { Anonymous, Image, File };
+// Kernel: pages the kernel owns and lends read-only (the vDSO and its [vvar] data page): never
+// freed, never written, present from the start.
+enum class VmaKind : uint8_t { Anonymous, Image, File, Kernel };
 
 // A file mmap() mapped (Linux vm_file), kept alive by the VMAs that map it (one reference each).
 class MappedFile {
@@ -61,7 +63,7 @@ struct Vma {
     bool grows_down;     // the stack: fault-around goes downwards
     bool shared;          // File: MAP_SHARED, the pages are the file's (never freed here)
     bool may_write;       // mprotect may add PROT_WRITE (false: shared mapping of a read-only fd)
-    uint64_t image_paddr; // Image: physical address backing `start`
+    uint64_t image_paddr; // Image, Kernel: physical address backing `start`
     uint64_t file_end;    // Image: vaddr where file bytes end; zero-filled beyond
     uint64_t file_offset; // Image and File mappings made by mmap: file offset of `start`
     MappedFile* file;     // File (and mmap()ed Image areas): holds a reference
@@ -86,6 +88,10 @@ public:
     Result<void> map_image(uint64_t start, uint64_t length, uint32_t prot, uint64_t image_paddr,
                            uint64_t file_bytes, const char* name, MappedFile* file = nullptr,
                            uint64_t file_offset = 0, bool may_write = true);
+    // Maps `pages` kernel pages from physical address `paddr` at `start`, present now; `prot`
+    // may not include ProtWrite and mprotect cannot add it (EACCES).
+    Result<void> map_kernel_pages(uint64_t start, uint64_t paddr, uint64_t pages, uint32_t prot,
+                                  const char* name);
     // Maps [start, start+length) to `file` from `offset` (page-aligned): private copies of its
     // pages, or with `shared` the file's own pages. Takes a reference on `file`.
     Result<void> map_file(uint64_t start, uint64_t length, uint32_t prot, MappedFile& file,

@@ -48,6 +48,12 @@ uint64_t cycles(); // the TSC
 uint64_t monotonic_ns();
 // Nanoseconds since the Unix epoch at monotonic_ns() == 0 (kvmclock wall clock or CMOS RTC).
 uint64_t boot_epoch_ns();
+// The physical address of the page of clock parameters user mode may read (vdso/vvar.h), which
+// the vDSO finds right below itself.
+uint64_t user_clock_page();
+// Tells user mode (the same page) how many CPUs run: the vDSO's getcpu needs no system call
+// while there is one.
+void set_user_cpu_count(uint32_t cpus);
 // Arms the one timer interrupt for monotonic time `deadline_ns` (0 disarms). False when the CPU
 // has no deadline timer (then callers poll the clock).
 bool set_wakeup(uint64_t deadline_ns);

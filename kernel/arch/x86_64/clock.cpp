@@ -2,15 +2,25 @@
 // Time sources: kvmclock (the KVM pvclock ABI, Documentation/virt/kvm/x86/msr.rst) when the
 // hypervisor offers it, else the TSC at the frequency CPUID reports and the CMOS RTC for the
 // date. Initialized lazily on first use: programs that never ask the time never pay for it.
+//
+// Once set up, the clock is a fixed linear function of the TSC whose parameters live in the
+// page user mode reads as [vvar] (vdso/vvar.h): the kernel and the vDSO compute the time from the
+// same values with the same code. A kvmclock whose TSC is not marked stable cannot be frozen so;
+// then the kernel reads the live pvclock and the vDSO makes the system call.
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/io.h"
 #include "platform/platform.h"
+#include "vdso/vvar.h"
 
 namespace wisp::platform {
 namespace {
 
 constexpr uint32_t kMsrKvmWallClockNew = 0x4b564d00;
 constexpr uint32_t kMsrKvmSystemTimeNew = 0x4b564d01;
+constexpr uint32_t kKvmFeatureClocksource2 = 1u << 3;
+constexpr uint32_t kKvmFeatureClocksourceStableBit = 1u << 24;
+constexpr uint8_t kPvclockTscStableBit = 1u << 0;
+constexpr uint64_t kNsPerSec = 1'000'000'000;
 
 struct PvclockTimeInfo {
     uint32_t version;
@@ -33,16 +43,61 @@ struct PvclockWallClock {
 alignas(64) volatile PvclockTimeInfo g_pvclock;
 alignas(16) volatile PvclockWallClock g_wall;
 
-enum class Source { Unknown, Kvmclock, Tsc };
+// A page of its own: all of it is visible to user mode.
+union alignas(vdso::kVvarBytes) VvarStorage {
+    vdso::VvarPage page;
+    uint8_t bytes[vdso::kVvarBytes];
+};
+VvarStorage g_vvar;
+
+// Frozen: monotonic_ns_at(g_vvar.page.clock, TSC). LiveKvmclock: the pvclock as the host updates it.
+enum class Source { Unknown, Frozen, LiveKvmclock };
 Source g_source = Source::Unknown;
-uint64_t g_tsc_hz;
-uint64_t g_tsc_start;
 uint64_t g_epoch_ns;
 
 uint64_t scale_delta(uint64_t delta, uint32_t mul, int8_t shift) {
     if (shift < 0) delta >>= -shift;
     else delta <<= shift;
     return static_cast<uint64_t>((static_cast<unsigned __int128>(delta) * mul) >> 32);
+}
+
+// A consistent copy of the pvclock (its version is odd while the host writes it).
+PvclockTimeInfo read_pvclock() {
+    for (;;) {
+        uint32_t version = g_pvclock.version;
+        asm volatile("" ::: "memory");
+        PvclockTimeInfo copy;
+        copy.tsc_timestamp = g_pvclock.tsc_timestamp;
+        copy.system_time = g_pvclock.system_time;
+        copy.tsc_to_system_mul = g_pvclock.tsc_to_system_mul;
+        copy.tsc_shift = g_pvclock.tsc_shift;
+        copy.flags = g_pvclock.flags;
+        asm volatile("" ::: "memory");
+        if ((version & 1) == 0 && version == g_pvclock.version) return copy;
+    }
+}
+
+// Publishes the clock to user mode (Linux's vdso_write_begin/end: the count is odd meanwhile).
+void publish_clock(const vdso::ClockParams& params) {
+    vdso::VvarPage& v = g_vvar.page;
+    __atomic_store_n(&v.seq, v.seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    v.clock = params;
+    __atomic_store_n(&v.mode, vdso::ClockMode::Tsc, __ATOMIC_RELAXED);
+    __atomic_store_n(&v.seq, v.seq + 1, __ATOMIC_RELEASE);
+}
+
+// The pvclock scaling for a TSC of `hz`: (delta << shift) * mul >> 32 == delta * 1e9 / hz, with
+// mul below 2^32.
+vdso::ClockParams tsc_params(uint64_t hz) {
+    int32_t shift = 0;
+    uint64_t scaled_hz = hz;
+    while (scaled_hz <= kNsPerSec) {
+        scaled_hz <<= 1;
+        shift++;
+    }
+    auto mul = static_cast<uint32_t>((static_cast<unsigned __int128>(kNsPerSec) << 32) / scaled_hz);
+    return {0, 0, mul, shift, 0};
 }
 
 uint8_t cmos(uint8_t reg) {
@@ -80,53 +135,62 @@ uint64_t rtc_epoch_seconds() {
 void init_clock() {
     x86::CpuidResult hv = x86::cpuid(0x40000000);
     bool kvm = hv.ebx == 0x4b4d564b && hv.ecx == 0x564b4d56 && hv.edx == 0x4d; // "KVMKVMKVM"
-    if (kvm && hv.eax >= 0x40000001 && (x86::cpuid(0x40000001).eax & (1u << 3))) {
+    uint32_t kvm_features = kvm && hv.eax >= 0x40000001 ? x86::cpuid(0x40000001).eax : 0;
+    if (kvm_features & kKvmFeatureClocksource2) {
         x86::wrmsr(kMsrKvmSystemTimeNew, virt_to_phys(const_cast<PvclockTimeInfo*>(&g_pvclock)) | 1);
         x86::wrmsr(kMsrKvmWallClockNew, virt_to_phys(const_cast<PvclockWallClock*>(&g_wall)));
-        g_epoch_ns = static_cast<uint64_t>(g_wall.sec) * 1'000'000'000 + g_wall.nsec;
-        g_source = Source::Kvmclock;
+        g_epoch_ns = static_cast<uint64_t>(g_wall.sec) * kNsPerSec + g_wall.nsec;
+        PvclockTimeInfo pv = read_pvclock();
+        // A stable TSC (the host's master clock): the pvclock is the same linear function of the
+        // TSC on every vCPU, so it can be frozen here and read by user mode (Linux's vDSO uses
+        // kvmclock under the same condition, arch/x86/kernel/kvmclock.c).
+        if ((kvm_features & kKvmFeatureClocksourceStableBit) && (pv.flags & kPvclockTscStableBit)) {
+            publish_clock({pv.tsc_timestamp, pv.system_time, pv.tsc_to_system_mul, pv.tsc_shift,
+                           g_epoch_ns});
+            g_source = Source::Frozen;
+        } else {
+            g_source = Source::LiveKvmclock;
+        }
         return;
     }
     x86::CpuidResult leaf0 = x86::cpuid(0);
-    g_tsc_hz = 1'000'000'000; // assumed when nothing better is known
+    uint64_t tsc_hz = kNsPerSec; // assumed when nothing better is known
     if (leaf0.eax >= 0x15) {
         x86::CpuidResult l15 = x86::cpuid(0x15);
         if (l15.eax != 0 && l15.ebx != 0 && l15.ecx != 0)
-            g_tsc_hz = static_cast<uint64_t>(l15.ecx) * l15.ebx / l15.eax;
+            tsc_hz = static_cast<uint64_t>(l15.ecx) * l15.ebx / l15.eax;
     }
-    g_tsc_start = x86::rdtsc();
-    g_epoch_ns = rtc_epoch_seconds() * 1'000'000'000;
-    g_source = Source::Tsc;
+    vdso::ClockParams params = tsc_params(tsc_hz);
+    params.tsc_base = x86::rdtsc();
+    g_epoch_ns = rtc_epoch_seconds() * kNsPerSec;
+    params.epoch_ns = g_epoch_ns;
+    publish_clock(params);
+    g_source = Source::Frozen;
 }
 
 } // namespace
 
 uint64_t monotonic_ns() {
     if (g_source == Source::Unknown) init_clock();
-    if (g_source == Source::Kvmclock) {
-        for (;;) {
-            uint32_t version = g_pvclock.version;
-            asm volatile("" ::: "memory");
-            uint64_t ns = g_pvclock.system_time +
-                          scale_delta(x86::rdtsc() - g_pvclock.tsc_timestamp,
-                                      g_pvclock.tsc_to_system_mul, g_pvclock.tsc_shift);
-            asm volatile("" ::: "memory");
-            if ((version & 1) == 0 && version == g_pvclock.version) return ns;
-        }
-    }
-    uint64_t delta = x86::rdtsc() - g_tsc_start;
-    return static_cast<uint64_t>(static_cast<unsigned __int128>(delta) * 1'000'000'000 / g_tsc_hz);
+    if (g_source == Source::Frozen) return vdso::monotonic_ns_at(g_vvar.page.clock, x86::rdtsc());
+    PvclockTimeInfo pv = read_pvclock();
+    return pv.system_time +
+           scale_delta(x86::rdtsc() - pv.tsc_timestamp, pv.tsc_to_system_mul, pv.tsc_shift);
 }
 
-// The TSC delta that takes `ns` nanoseconds: the inverse of scale_delta (rounded up).
+// The TSC delta that takes `ns` nanoseconds: the inverse of the scaling (rounded up).
 uint64_t ns_to_tsc(uint64_t ns) {
     if (g_source == Source::Unknown) init_clock();
-    if (g_source == Source::Tsc)
-        return static_cast<uint64_t>(static_cast<unsigned __int128>(ns) * g_tsc_hz / 1'000'000'000 + 1);
-    unsigned __int128 shifted = ((static_cast<unsigned __int128>(ns) << 32) / g_pvclock.tsc_to_system_mul) + 1;
-    int8_t shift = g_pvclock.tsc_shift;
+    uint32_t mul = g_vvar.page.clock.mul;
+    int32_t shift = g_vvar.page.clock.shift;
+    if (g_source == Source::LiveKvmclock) mul = g_pvclock.tsc_to_system_mul, shift = g_pvclock.tsc_shift;
+    unsigned __int128 shifted = ((static_cast<unsigned __int128>(ns) << 32) / mul) + 1;
     return static_cast<uint64_t>(shift >= 0 ? shifted >> shift : shifted << -shift);
 }
+
+uint64_t user_clock_page() { return virt_to_phys(&g_vvar); }
+
+void set_user_cpu_count(uint32_t cpus) { __atomic_store_n(&g_vvar.page.cpus, cpus, __ATOMIC_RELEASE); }
 
 bool set_wakeup(uint64_t deadline_ns) {
     if (!x86::deadline_timer_available()) return false;

@@ -107,6 +107,19 @@ TEST(Deps, LsMatchesLdd) {
     EXPECT_TRUE(closure.notes.empty());
 }
 
+// ldd lists linux-vdso.so.1, which the kernel maps into every program (wisp's too): the
+// resolver neither looks for it on the host nor puts it in the image.
+TEST(Deps, TheVdsoIsNotLookedFor) {
+    if (!have("/bin/ls")) GTEST_SKIP() << "/bin/ls is not installed";
+    ASSERT_NE(run("ldd /bin/ls 2>/dev/null").find("linux-vdso.so.1"), std::string::npos);
+    Closure closure = resolve_closure("/bin/ls");
+    for (const auto& [path, entry] : closure.entries)
+        EXPECT_EQ(path.find("vdso"), std::string::npos) << path;
+    for (const auto& library : closure.libraries)
+        EXPECT_EQ(library.path.find("vdso"), std::string::npos) << library.path;
+    EXPECT_TRUE(closure.notes.empty());
+}
+
 TEST(Deps, Python3MatchesLdd) {
     expect_same_as_ldd("/usr/bin/python3");
 }
