@@ -50,6 +50,7 @@ void ControlParser::take_line(std::string_view line) {
     auto eq = line.find('=');
     if (eq == std::string_view::npos || eq == 0) return;
     m_records.emplace_back(std::string(line.substr(0, eq)), std::string(line.substr(eq + 1)));
+    if (on_record) on_record(line.substr(0, eq), line.substr(eq + 1));
 }
 
 std::map<std::string, std::string> ControlParser::latest() const {

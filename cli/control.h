@@ -4,6 +4,7 @@
 // The control channel (COM3, abi/platform.h): newline-terminated `key=value` records from the
 // kernel, e.g. `exit=139` and boot milestones `t.<name>=<tsc>`.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,6 +20,8 @@ class ControlParser {
     void feed(std::string_view bytes);
     // Ends the stream: a last record without its newline still counts.
     void finish();
+    // Called with each record (key, value) as it is completed.
+    std::function<void(std::string_view, std::string_view)> on_record;
 
     // Records in arrival order; lines without '=' are ignored (a truncated or garbled record
     // must not take the CLI down).

@@ -234,16 +234,20 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
     for (int fd : {sockets[0][0], sockets[1][0]})
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 
-    // Ctrl-C becomes a `signal=2` record for the kernel while QEMU runs.
-    struct sigaction old_actions[2];
-    bool forwarding = config.forward_sigint && pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) == 0;
+    // Ctrl-C becomes a `signal=2` record for the kernel while QEMU runs (and, with a terminal,
+    // Ctrl-\ `signal=3`, a window resize `tty.winsize=...`).
+    std::vector<struct sigaction> old_actions(config.forward_signals.size());
+    bool forwarding =
+        !config.forward_signals.empty() && pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) == 0;
     if (forwarding) {
         struct sigaction action {};
         action.sa_handler = forward_signal;
         action.sa_flags = SA_RESTART;
         sigemptyset(&action.sa_mask);
-        sigaction(SIGINT, &action, &old_actions[0]);
+        for (size_t i = 0; i < config.forward_signals.size(); i++)
+            sigaction(config.forward_signals[i], &action, &old_actions[i]);
     }
+    result.control.on_record = config.on_control_record;
 
     // The host's stdin goes to the console; its end, with the total, to COM3 (`stdin.eof=N`:
     // virtio-console cannot say "end of input").
@@ -277,14 +281,22 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
         if (fds[kChannels + 1].revents & POLLIN) {
             unsigned char signals[16];
             ssize_t n = read(g_signal_pipe[0], signals, sizeof signals);
-            for (ssize_t i = 0; i < n; i++)
-                to_control += "signal=" + std::to_string(signals[i]) + "\n";
+            for (ssize_t i = 0; i < n; i++) {
+                std::string record = config.signal_record
+                                         ? config.signal_record(signals[i])
+                                         : "signal=" + std::to_string(signals[i]);
+                if (!record.empty()) to_control += record + "\n";
+            }
         }
         if (fds[kChannels].revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t n = read(config.stdin_fd, buffer, sizeof buffer);
             if (n > 0) {
                 to_console.append(buffer, static_cast<size_t>(n));
                 stdin_bytes += static_cast<uint64_t>(n);
+            } else if (n == 0 && config.stdin_is_terminal &&
+                       !(fds[kChannels].revents & POLLHUP)) {
+                // The terminal's end-of-file key: one EOF, and the terminal goes on.
+                to_control += "tty.eof=" + std::to_string(stdin_bytes) + "\n";
             } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
                 reading_stdin = false;
                 to_control += "stdin.eof=" + std::to_string(stdin_bytes) + "\n";
@@ -312,7 +324,8 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
         }
     }
     if (forwarding) {
-        sigaction(SIGINT, &old_actions[0], nullptr);
+        for (size_t i = 0; i < config.forward_signals.size(); i++)
+            sigaction(config.forward_signals[i], &old_actions[i], nullptr);
         close(g_signal_pipe[0]);
         close(g_signal_pipe[1]);
         g_signal_pipe[0] = g_signal_pipe[1] = -1;

@@ -29,9 +29,15 @@ struct QemuConfig {
     // are connected sockets QEMU inherits as these descriptors.
     std::string com1_path, com2_path;
     int com3_fd = 5, console_fd = 6;
-    // The app's stdin (-1: empty), and whether SIGINT is forwarded to the app while QEMU runs.
+    // The app's stdin (-1: empty), and the host signals forwarded to the app while QEMU runs,
+    // as the records signal_record makes of them (unset: `signal=N`; empty: none).
     int stdin_fd = -1;
-    bool forward_sigint = false;
+    std::vector<int> forward_signals;
+    std::function<std::string(int)> signal_record;
+    // As vmm::VmConfig: stdin is a terminal (a read of 0 bytes is one EOF: `tty.eof=N`), and
+    // each control record from the kernel as it arrives.
+    bool stdin_is_terminal = false;
+    std::function<void(std::string_view key, std::string_view value)> on_control_record;
 };
 
 // The QEMU command line for `config` (argv[0] is config.qemu).

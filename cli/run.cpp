@@ -24,6 +24,7 @@
 #include "program_check.h"
 #include "qemu.h"
 #include "stderr_stream.h"
+#include "terminal.h"
 #include "timings.h"
 #include "vmm.h"
 
@@ -124,6 +125,18 @@ int run_command(const RunOptions& options) {
         image = build_image(spec);
         boot = boot_args_for_program(options, program);
     }
+    // A terminal on our stdin/stdout/stderr is the application's terminal (cli/terminal.h).
+    std::unique_ptr<HostTerminal> terminal = HostTerminal::detect();
+    if (terminal) boot.options.push_back(terminal->boot_option());
+    std::vector<int> forwarded = {SIGINT};
+    if (terminal) forwarded.insert(forwarded.end(), {SIGQUIT, SIGWINCH});
+    auto signal_record = [&terminal](int signal) {
+        if (signal == SIGWINCH) return terminal ? terminal->size_record() : std::string();
+        return "signal=" + std::to_string(signal);
+    };
+    auto on_control_record = [&terminal](std::string_view key, std::string_view value) {
+        if (key == "tty.termios" && terminal) terminal->apply(value);
+    };
     std::string boot_line = cmdline::build_cmdline(boot.options, boot.argv);
     Clock::time_point image_ready = Clock::now();
 
@@ -151,7 +164,10 @@ int run_command(const RunOptions& options) {
         config.on_stdout = on_stdout;
         config.on_stderr = on_stderr;
         config.stdin_fd = 0;
-        config.forward_signals = {SIGINT};
+        config.forward_signals = forwarded;
+        config.signal_record = signal_record;
+        config.stdin_is_terminal = terminal && terminal->stdin_is_terminal();
+        config.on_control_record = on_control_record;
         // run_vm's timings count from its entry.
         double base = ms_since(start, Clock::now());
         vmm::VmResult result = vmm::run_vm(config);
@@ -188,7 +204,10 @@ int run_command(const RunOptions& options) {
             config.cpu = "max";
         }
         config.stdin_fd = 0;
-        config.forward_sigint = true;
+        config.forward_signals = forwarded;
+        config.signal_record = signal_record;
+        config.stdin_is_terminal = terminal && terminal->stdin_is_terminal();
+        config.on_control_record = on_control_record;
         double base = ms_since(start, Clock::now());
         host_rows.push_back({"CPU features", base});
         QemuResult result = run_qemu(config, on_stdout, on_stderr);

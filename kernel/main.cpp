@@ -127,7 +127,8 @@ extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
     if (args->timings) timeline::enable();
     if (args->test_panic) panic("requested by the test.panic option");
     linux::init_console(args->serial_console ? std::span<const std::string_view>{}
-                                             : args->virtio_devices());
+                                             : args->virtio_devices(),
+                        args->console_tty);
     if (linux::init_files(image.value()).is_error()) fail("wisp: %s", "out of memory for the file systems");
     timeline::mark(timeline::Milestone::Exec);
 

@@ -299,17 +299,26 @@ VmResult run_vm(const VmConfig& config) {
     Devices devices(to_stdout, to_stderr, memory, image_memory,
                     [&vm](unsigned gsi, bool level) { vm.set_irq_line(gsi, level); });
     HostInput::Hooks hooks;
-    hooks.on_data = [&devices](std::string_view bytes) {
-        devices.console.add_input(bytes);
-        devices.console.deliver(devices.console_mmio);
-    };
     hooks.on_end = [&devices] {
         devices.console.end_input();
         devices.console.deliver(devices.console_mmio);
     };
-    hooks.on_signal = [&devices](int signal) {
-        devices.ports.send_control("signal=" + std::to_string(signal));
+    uint64_t stdin_bytes = 0; // under devices.lock
+    hooks.on_data = [&devices, &stdin_bytes](std::string_view bytes) {
+        stdin_bytes += bytes.size();
+        devices.console.add_input(bytes);
+        devices.console.deliver(devices.console_mmio);
     };
+    if (config.stdin_is_terminal)
+        hooks.on_terminal_eof = [&devices, &stdin_bytes] {
+            devices.ports.send_control("tty.eof=" + std::to_string(stdin_bytes));
+        };
+    hooks.on_signal = [&devices, &config](int signal) {
+        std::string record = config.signal_record ? config.signal_record(signal)
+                                                  : "signal=" + std::to_string(signal);
+        if (!record.empty()) devices.ports.send_control(record);
+    };
+    if (config.on_control_record) devices.ports.control().set_listener(config.on_control_record);
     hooks.backlog = [&devices] { return devices.console.pending_input(); };
     HostInput input(config.stdin_fd, devices.lock, hooks, config.forward_signals);
     devices.input = &input;

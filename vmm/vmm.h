@@ -37,6 +37,14 @@ struct VmConfig {
     // Host signals forwarded to the application while the VM runs (their handlers are
     // replaced for that time): `wisp run` passes SIGINT, so Ctrl-C reaches the app.
     std::vector<int> forward_signals;
+    // The record a forwarded signal becomes (empty: none); unset: `signal=N`.
+    std::function<std::string(int)> signal_record;
+    // The host's stdin is a terminal (abi/terminal.h): a read of 0 bytes is its end-of-file key,
+    // one EOF for the application (`tty.eof=N`), not the end of the input.
+    bool stdin_is_terminal = false;
+    // Called with each control-channel record from the kernel as it arrives, on the vCPU
+    // thread (e.g. `tty.termios`, which the caller applies to the host terminal).
+    std::function<void(std::string_view key, std::string_view value)> on_control_record;
 };
 
 struct VmResult {

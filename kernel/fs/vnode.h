@@ -76,6 +76,9 @@ class FileOps {
     // for files that never block.
     virtual WaitQueue* read_queue() { return nullptr; }
     virtual WaitQueue* write_queue() { return nullptr; }
+    // FIONREAD on a device or stream: the bytes a read would return now; NOTTY when it cannot
+    // tell (Linux's default for ioctls a file does not know).
+    virtual Result<size_t> input_available(OpenFile&) { return Errno::NOTTY; }
 
   protected:
     ~FileOps() = default;

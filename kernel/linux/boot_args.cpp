@@ -79,6 +79,7 @@ Result<BootArgs*> parse_boot_args(const fs::erofs::Image& image, const char* boo
         else if (option.key == "timings") args.timings = true;
         else if (option.key == "test.panic") args.test_panic = true;
         else if (option.key == "console.serial") args.serial_console = true;
+        else if (option.key == "console.tty") args.console_tty = option.value;
         else if (option.key == "virtio_mmio.device" && args.m_virtio_count < BootArgs::kMaxVirtioDevices)
             args.m_virtio[args.m_virtio_count++] = option.value;
         // Anything else is for other layers or hypervisors.

@@ -8,10 +8,12 @@
 #include "fs/devices.h"
 #include "fs/open_file.h"
 #include "fs/system.h"
+#include "lib/log.h"
 #include "lib/print.h"
 #include "linux/blocking.h"
 #include "linux/files.h"
 #include "linux/signals.h"
+#include "linux/terminal.h"
 #include "platform/platform.h"
 #include "platform/traps.h"
 
@@ -58,6 +60,8 @@ Result<size_t> read_stdin(fs::OpenFile& file, fs::IoBuffer& buffer) {
 constexpr uint32_t kPollIn = 0x1, kPollOut = 0x4, kPollHup = 0x10, kPollRdNorm = 0x40,
                    kPollWrNorm = 0x100;
 
+uint32_t input_events();
+
 // One of the host streams the application starts with.
 class ConsoleStream final : public fs::Vnode {
   public:
@@ -78,11 +82,12 @@ class ConsoleStream final : public fs::Vnode {
     }
     uint32_t poll_events(fs::OpenFile&) override {
         if (m_fd != 0) return kPollOut | kPollWrNorm;
+        return input_events();
+    }
+    // FIONREAD as on a pipe: what is buffered (the write ends see none).
+    Result<size_t> input_available(fs::OpenFile&) override {
         Console* console = drivers::virtio::stdout_console();
-        if (console && console->input_ready()) return kPollIn | kPollRdNorm;
-        // Like a pipe whose writer closed: readable (EOF) shows as a hang-up.
-        if (!console || console->at_end()) return kPollHup;
-        return 0;
+        return m_fd == 0 && console ? console->available() : 0;
     }
     fs::WaitQueue* read_queue() override {
         Console* console = drivers::virtio::stdout_console();
@@ -99,23 +104,101 @@ class ConsoleStream final : public fs::Vnode {
     fs::Timestamp m_time;
 };
 
-// /dev/console: the host's stdout.
+// The terminal's input (the host terminal's line discipline did the editing): a canonical read
+// returns at most one line, or 0 once at an end-of-file key; a non-canonical one follows
+// VMIN/VTIME (termios(3) "Noncanonical mode", Linux n_tty_read()).
+// FIXME: the host forwards its terminal's keyboard only as its stdin; when stdin is something
+// else (`cmd | wisp run less`), the terminal has no input here and reads end at once.
+Result<size_t> read_terminal(fs::OpenFile& file, fs::IoBuffer& buffer) {
+    Console* console = drivers::virtio::stdout_console();
+    if (!console || buffer.size() == 0 || !terminal().is_terminal_fd(0)) return 0;
+    const abi::Termios& t = terminal().termios();
+    bool canonical = t.c_lflag & kIcanon;
+    size_t vmin = canonical ? 1 : t.c_cc[kVmin];
+    uint64_t vtime_ns = canonical ? 0 : uint64_t{t.c_cc[kVtime]} * 100'000'000;
+    if (vmin > buffer.size()) vmin = buffer.size();
+    // VMIN = 0: the timer runs from the call; VMIN > 0: between bytes, from the first one.
+    uint64_t deadline = vmin == 0 && vtime_ns ? deadline_after(vtime_ns) : 0;
+    size_t seen = 0;
+    for (;;) {
+        if (console->take_eof_mark()) return 0;
+        size_t available = console->available();
+        bool timed_out = deadline != 0 && platform::monotonic_ns() >= deadline;
+        if (available >= vmin || (available > 0 && (timed_out || canonical)) ||
+            (vmin == 0 && (vtime_ns == 0 || timed_out)))
+            return console->read(buffer, canonical);
+        if (console->at_end()) return console->read(buffer, canonical);
+        if (file.non_blocking()) return Errno::AGAIN;
+        if (vmin > 0 && vtime_ns && available != seen) {
+            seen = available;
+            deadline = deadline_after(vtime_ns);
+        }
+        TRY(wait_for(console->readable_queue(), deadline, nullptr)); // the host ends this wait
+    }
+}
+
+uint32_t input_events() {
+    Console* console = drivers::virtio::stdout_console();
+    if (console && console->input_ready()) return kPollIn | kPollRdNorm;
+    // Like a pipe whose writer closed: readable (EOF) shows as a hang-up.
+    if (!console || console->at_end()) return kPollHup;
+    return 0;
+}
+
+// /dev/console: the host's stdout; when the host's stdin/stdout is a terminal, that terminal
+// (the descriptors 0, 1, 2 that are the host's terminal are opens of this device).
 class ConsoleDevice final : public fs::FileOps {
   public:
-    Result<size_t> read(fs::OpenFile&, uint64_t, fs::IoBuffer&) override { return 0; }
+    Result<size_t> read(fs::OpenFile& file, uint64_t, fs::IoBuffer& buffer) override {
+        return terminal().present() ? read_terminal(file, buffer) : Result<size_t>(0);
+    }
     Result<size_t> write(fs::OpenFile&, uint64_t, fs::IoBuffer& buffer) override {
         return write_to(platform::Channel::Stdout, buffer);
     }
     bool is_stream() const override { return true; }
-};
-
-// /dev/tty: the controlling terminal, which a wisp application does not have.
-class TtyDevice final : public fs::FileOps {
-  public:
-    Result<void> open(fs::OpenFile&) override { return Errno::NXIO; }
+    bool is_terminal() const override { return terminal().present(); }
+    uint32_t poll_events(fs::OpenFile&) override {
+        if (!terminal().is_terminal_fd(0)) return kPollIn | kPollOut | kPollRdNorm | kPollWrNorm;
+        return input_events() | kPollOut | kPollWrNorm;
+    }
+    fs::WaitQueue* read_queue() override {
+        Console* console = drivers::virtio::stdout_console();
+        return terminal().is_terminal_fd(0) && console ? &console->readable_queue() : nullptr;
+    }
+    Result<size_t> input_available(fs::OpenFile&) override {
+        Console* console = drivers::virtio::stdout_console();
+        if (!terminal().present()) return Errno::NOTTY;
+        return console && terminal().is_terminal_fd(0) ? console->available() : 0;
+    }
 };
 
 ConsoleDevice g_console_device;
+
+// /dev/tty: the controlling terminal — the console when the host's is a terminal, otherwise
+// none (ENXIO, as Linux for a process without one).
+class TtyDevice final : public fs::FileOps {
+  public:
+    Result<void> open(fs::OpenFile&) override {
+        if (!terminal().is_controlling()) return Errno::NXIO;
+        return {};
+    }
+    Result<size_t> read(fs::OpenFile& file, uint64_t offset, fs::IoBuffer& buffer) override {
+        return g_console_device.read(file, offset, buffer);
+    }
+    Result<size_t> write(fs::OpenFile& file, uint64_t offset, fs::IoBuffer& buffer) override {
+        return g_console_device.write(file, offset, buffer);
+    }
+    bool is_stream() const override { return true; }
+    bool is_terminal() const override { return terminal().present(); }
+    uint32_t poll_events(fs::OpenFile& file) override {
+        return g_console_device.poll_events(file);
+    }
+    fs::WaitQueue* read_queue() override { return g_console_device.read_queue(); }
+    Result<size_t> input_available(fs::OpenFile& file) override {
+        return g_console_device.input_available(file);
+    }
+};
+
 TtyDevice g_tty_device;
 
 // A record from the host on the control channel (abi/platform.h).
@@ -124,6 +207,11 @@ void control_record(std::string_view record) {
     if (equals == std::string_view::npos) return;
     std::string_view key(record.data(), equals);
     std::string_view text(record.data() + equals + 1, record.size() - equals - 1);
+    if (key == "tty.winsize") {
+        abi::WindowSize size;
+        if (parse_window_size(text, size)) terminal().resize(size);
+        return;
+    }
     uint64_t value = 0;
     for (char c : text) {
         if (c < '0' || c > '9' || value > (1ull << 48)) return;
@@ -137,6 +225,8 @@ void control_record(std::string_view record) {
         send_signal(info);
     } else if (key == "stdin.eof") {
         if (Console* console = drivers::virtio::stdout_console()) console->set_input_end(value);
+    } else if (key == "tty.eof") {
+        if (Console* console = drivers::virtio::stdout_console()) console->add_eof_mark(value);
     }
 }
 
@@ -159,15 +249,30 @@ void control_interrupt(void*) {
 
 } // namespace
 
-void init_console(std::span<const std::string_view> virtio_params) {
+void init_console(std::span<const std::string_view> virtio_params, std::string_view tty) {
     drivers::virtio::probe_consoles(virtio_params);
+    // Without a console device there is no terminal input: the descriptors stay streams.
+    if (!tty.empty() && drivers::virtio::stdout_console() && !terminal().configure(tty))
+        log("wisp: ignoring a malformed console.tty option\n");
     // Without an interrupt controller there is no Ctrl-C from the host; everything else works.
     if (drivers::attach_interrupt(abi::kGsiControl, false, control_interrupt, nullptr))
         platform::enable_control_input();
 }
 
 Result<void> open_console_descriptors(fs::Vfs& vfs) {
+    fs::RefPtr<fs::OpenFile> tty;
+    if (terminal().present()) {
+        // One open file description for all of them, as a shell's dup()s of its terminal.
+        fs::Path root = vfs.root_path();
+        fs::FsContext context;
+        context.root = context.cwd = root;
+        tty = TRY(vfs.open(context, root, "/dev/console", fs::kOpenReadWrite, 0));
+    }
     for (int fd = 0; fd < 3; fd++) {
+        if (terminal().is_terminal_fd(fd)) {
+            TRY(files().fds.install(fd, tty, false));
+            continue;
+        }
         fs::RefPtr<fs::Vnode> stream(new (std::nothrow) ConsoleStream(vfs.anon(), fd));
         if (!stream) return Errno::NOMEM;
         fs::Attributes a;

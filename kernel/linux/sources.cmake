@@ -27,6 +27,7 @@ list(APPEND WISP_KERNEL_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/sys_path.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_poll.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sys_stat.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/terminal.cpp
     ${CMAKE_CURRENT_LIST_DIR}/user_buffer.cpp)
 list(APPEND WISP_KERNEL_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/anon_inode.cpp

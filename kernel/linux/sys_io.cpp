@@ -9,6 +9,7 @@
 #include "linux/process.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
+#include "linux/terminal.h"
 #include "linux/user_buffer.h"
 
 namespace wisp::linux {
@@ -344,13 +345,15 @@ Result<long> sys_ioctl(int fd, uint64_t request, uint64_t argument) {
             TRY(file->vnode().getattr(a));
             available = a.size > file->offset ? static_cast<int>(a.size - file->offset) : 0;
         } else {
-            return Errno::NOTTY;
+            available = static_cast<int>(TRY(file->ops().input_available(*file)));
         }
         TRY(UserPtr<int>(argument).write(available));
         return 0;
     }
     default:
-        // Terminal requests (TCGETS, TIOCGWINSZ...) and the rest: no terminal here.
+        // Terminal requests (TCGETS, TIOCGWINSZ...): only the console, when the host's is one.
+        if (file->ops().is_terminal())
+            return terminal().ioctl(*file, static_cast<uint32_t>(request), argument);
         return Errno::NOTTY;
     }
 }

@@ -36,6 +36,23 @@ Rlimit limit_for(int resource) {
 
 Result<long> sys_getpid() { return Process::kPid; }
 Result<long> sys_getppid() { return 0; }
+
+// The one process leads its own process group and session (the console is that session's
+// controlling terminal when the host's is one: linux/terminal.h).
+Result<long> sys_getpgrp() { return Process::kPid; }
+Result<long> sys_getpgid(int pid) {
+    if (pid != 0 && pid != Process::kPid) return Errno::SRCH;
+    return Process::kPid;
+}
+Result<long> sys_getsid(int pid) { return sys_getpgid(pid); }
+// Linux kernel/sys.c: setsid() by a process group leader is EPERM, and so is setpgid() on a
+// session leader.
+Result<long> sys_setsid() { return Errno::PERM; }
+Result<long> sys_setpgid(int pid, int pgid) {
+    if (pgid < 0) return Errno::INVAL;
+    if (pid != 0 && pid != Process::kPid) return Errno::SRCH;
+    return Errno::PERM;
+}
 Result<long> sys_sched_yield() {
     sched::yield();
     return 0;

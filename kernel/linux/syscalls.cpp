@@ -109,6 +109,11 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[107] = &invoke<sys_geteuid>;
     t[108] = &invoke<sys_getegid>;
     t[110] = &invoke<sys_getppid>;
+    t[109] = &invoke<sys_setpgid>;
+    t[111] = &invoke<sys_getpgrp>;
+    t[112] = &invoke<sys_setsid>;
+    t[121] = &invoke<sys_getpgid>;
+    t[124] = &invoke<sys_getsid>;
     t[113] = &invoke<sys_setreuid>;
     t[114] = &invoke<sys_setregid>;
     t[115] = &invoke<sys_getgroups>;

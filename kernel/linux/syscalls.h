@@ -177,6 +177,11 @@ Result<long> sys_futex(uint64_t address, int op, uint32_t value, uint64_t timeou
 // sys_process.cpp
 Result<long> sys_getpid();
 Result<long> sys_getppid();
+Result<long> sys_getpgrp();
+Result<long> sys_getpgid(int pid);
+Result<long> sys_getsid(int pid);
+Result<long> sys_setpgid(int pid, int pgid);
+Result<long> sys_setsid();
 Result<long> sys_arch_prctl(int code, uint64_t address);
 Result<long> sys_uname(UserPtr<char> buffer);
 Result<long> sys_prlimit64(int pid, int resource, UserPtr<const uint64_t> new_limit,

@@ -31,6 +31,7 @@ void ControlChannel::complete_record() {
     size_t equals = record.find('=');
     if (equals == std::string::npos || equals == 0) return; // not a record
     std::string key = record.substr(0, equals);
+    if (m_listener) m_listener(key, std::string_view(record).substr(equals + 1));
     if (m_records.size() >= kMaxKeys && !m_records.contains(key)) return;
     m_records[std::move(key)] = record.substr(equals + 1);
 }

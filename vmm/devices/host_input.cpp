@@ -127,6 +127,8 @@ void HostInput::run() {
             std::lock_guard guard(m_lock);
             if (n > 0) {
                 m_hooks.on_data({buffer, static_cast<size_t>(n)});
+            } else if (n == 0 && m_hooks.on_terminal_eof && !(fds[2].revents & POLLHUP)) {
+                m_hooks.on_terminal_eof(); // the terminal goes on after its EOF key
             } else {
                 reading = false; // EOF, or an error that ends the input the same way
                 m_hooks.on_end();

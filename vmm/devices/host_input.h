@@ -22,6 +22,8 @@ class HostInput {
     struct Hooks {
         std::function<void(std::string_view)> on_data; // called with the lock held
         std::function<void()> on_end;                  // stdin ended (EOF or error)
+        // A terminal's end-of-file key (a read of 0 bytes without a hang-up); unset: the end.
+        std::function<void()> on_terminal_eof;
         std::function<void(int)> on_signal;            // a forwarded signal arrived
         std::function<size_t()> backlog;               // input bytes the guest has not taken
     };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "drivers/virtio/console.h"
 
+#include <string.h>
+
 #include "drivers/interrupts.h"
 #include "mm/frames.h"
 #include "platform/platform.h"
@@ -162,23 +164,80 @@ void Console::set_input_end(uint64_t total_bytes) {
     m_readable.wake_all();
 }
 
-Result<size_t> Console::read(fs::IoBuffer& buffer) {
+size_t Console::available() {
     harvest();
-    size_t done = 0;
+    size_t total = 0;
+    for (size_t i = 0; i < m_filled_count; i++) {
+        const ReceiveBuffer& b = m_buffers[m_filled[(m_filled_head + i) % kReceiveBuffers]];
+        total += b.length - b.consumed;
+    }
+    if (m_eof_count > 0 && m_eof_marks[m_eof_head] - m_consumed < total)
+        total = static_cast<size_t>(m_eof_marks[m_eof_head] - m_consumed);
+    return total;
+}
+
+void Console::discard_input() {
+    harvest();
     bool reposted = false;
-    while (done < buffer.size() && m_filled_count > 0) {
+    while (m_filled_count > 0) {
+        size_t index = m_filled[m_filled_head];
+        m_consumed += m_buffers[index].length - m_buffers[index].consumed;
+        m_filled_head = (m_filled_head + 1) % kReceiveBuffers;
+        m_filled_count--;
+        post(index);
+        reposted = true;
+    }
+    // EOF marks inside what was dropped go with it.
+    while (m_eof_count > 0 && m_eof_marks[m_eof_head] < m_consumed) {
+        m_eof_head = (m_eof_head + 1) % kMaxEofMarks;
+        m_eof_count--;
+    }
+    if (reposted) m_transport.notify(kReceiveQueue);
+}
+
+void Console::add_eof_mark(uint64_t position) {
+    if (m_eof_count < kMaxEofMarks && position >= m_consumed) {
+        m_eof_marks[(m_eof_head + m_eof_count) % kMaxEofMarks] = position;
+        m_eof_count++;
+    }
+    m_readable.wake_all();
+}
+
+bool Console::take_eof_mark() {
+    if (m_eof_count == 0 || m_eof_marks[m_eof_head] != m_consumed) return false;
+    m_eof_head = (m_eof_head + 1) % kMaxEofMarks;
+    m_eof_count--;
+    return true;
+}
+
+Result<size_t> Console::read(fs::IoBuffer& buffer, bool one_line) {
+    harvest();
+    size_t limit = buffer.size();
+    if (m_eof_count > 0 && m_eof_marks[m_eof_head] - m_consumed < limit)
+        limit = static_cast<size_t>(m_eof_marks[m_eof_head] - m_consumed);
+    size_t done = 0;
+    bool reposted = false, line_ended = false;
+    while (done < limit && m_filled_count > 0 && !line_ended) {
         size_t index = m_filled[m_filled_head];
         ReceiveBuffer& b = m_buffers[index];
+        const char* data =
+            static_cast<const char*>(platform::phys_to_virt(b.paddr + b.consumed));
         size_t n = b.length - b.consumed;
-        if (n > buffer.size() - done) n = buffer.size() - done;
-        Result<void> stored =
-            buffer.store(done, platform::phys_to_virt(b.paddr + b.consumed), n);
+        if (n > limit - done) n = limit - done;
+        if (one_line) {
+            if (const void* newline = memchr(data, '\n', n)) {
+                n = static_cast<size_t>(static_cast<const char*>(newline) - data) + 1;
+                line_ended = true;
+            }
+        }
+        Result<void> stored = buffer.store(done, data, n);
         if (stored.is_error()) {
             if (done == 0) return stored.error();
             break;
         }
         b.consumed += static_cast<uint32_t>(n);
         done += n;
+        m_consumed += n;
         if (b.consumed == b.length) {
             m_filled_head = (m_filled_head + 1) % kReceiveBuffers;
             m_filled_count--;

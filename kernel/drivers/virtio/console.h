@@ -35,9 +35,19 @@ class Console {
     // Writes kernel memory.
     void write(const char* data, size_t length);
 
-    // Copies waiting input into `buffer`; 0 when none is waiting (see at_end()).
-    Result<size_t> read(fs::IoBuffer& buffer);
+    // Copies waiting input into `buffer`; 0 when none is waiting (see at_end()). With
+    // `one_line`, stops after a newline (a terminal's canonical read); never reads past an EOF
+    // mark.
+    Result<size_t> read(fs::IoBuffer& buffer, bool one_line = false);
     bool input_ready();
+    // Bytes a read would return now (FIONREAD).
+    size_t available();
+    // Drops the input received so far (TCSETSF, TCFLSH).
+    void discard_input();
+    // A terminal's end-of-file key: one read returns 0 once `position` bytes have been read in
+    // all (the `tty.eof=N` record). take_eof_mark() is true, once, when the reader is there.
+    void add_eof_mark(uint64_t position);
+    bool take_eof_mark();
     // No input is waiting and none will come.
     bool at_end();
     void set_input_end(uint64_t total_bytes);
@@ -66,6 +76,10 @@ class Console {
     bool m_device_ended = false;   // the zero-length buffer arrived
     uint64_t m_received = 0;       // bytes the device delivered so far
     uint64_t m_end_after = ~0ull;  // the control channel's total, if it sent one
+    uint64_t m_consumed = 0;       // bytes read() handed out (or discarded)
+    static constexpr size_t kMaxEofMarks = 8;
+    uint64_t m_eof_marks[kMaxEofMarks] = {}; // FIFO of positions
+    size_t m_eof_head = 0, m_eof_count = 0;
     fs::WaitQueue m_readable;
 };
 

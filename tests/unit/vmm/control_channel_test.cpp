@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace wisp::vmm {
 namespace {
@@ -21,6 +23,21 @@ TEST(ControlChannel, RecordsSpanWrites) {
     for (char ch : std::string("reason=killed by SIGSEGV at 0x10\n"))
         c.feed(std::string(1, ch));
     EXPECT_EQ(c.records().at("reason"), "killed by SIGSEGV at 0x10");
+}
+
+TEST(ControlChannel, ListenerSeesEachRecordAsItCompletes) {
+    ControlChannel c;
+    std::vector<std::pair<std::string, std::string>> seen;
+    c.set_listener([&](std::string_view key, std::string_view value) {
+        seen.emplace_back(std::string(key), std::string(value));
+    });
+    c.feed("tty.termios=0,ab\ntty.ter");
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].first, "tty.termios");
+    EXPECT_EQ(seen[0].second, "0,ab");
+    c.feed("mios=1,cd\nnot a record\n");
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[1].second, "1,cd");
 }
 
 TEST(ControlChannel, LastValueWins) {
