@@ -53,7 +53,8 @@ Result<void> Pipe::open(OpenFile& file) {
         if (!m_block || !m_block(m_opened)) {
             if (read) m_readers--;
             if (write) m_writers--;
-            return m_block ? Errno::INTR : Errno::AGAIN;
+            // A signal: EINTR, or the open runs again after an SA_RESTART handler.
+            return m_block ? Errno::RESTARTSYS : Errno::AGAIN;
         }
     }
     return {};

@@ -20,6 +20,12 @@ enum class Errno : int {
     NETUNREACH = 101, NETRESET = 102, CONNABORTED = 103, CONNRESET = 104, NOBUFS = 105,
     ISCONN = 106, NOTCONN = 107, SHUTDOWN = 108, TIMEDOUT = 110, CONNREFUSED = 111,
     HOSTDOWN = 112, HOSTUNREACH = 113, ALREADY = 114, INPROGRESS = 115, CANCELED = 125,
+    // Kernel-internal (include/linux/errno.h): a system call a signal interrupted, to be
+    // restarted or turned into EINTR on the way back to user mode; never seen by the app.
+    RESTARTSYS = 512,           // restart if no handler ran or the handler has SA_RESTART
+    RESTARTNOINTR = 513,        // always restart
+    RESTARTNOHAND = 514,        // restart only if no handler ran
+    RESTART_RESTARTBLOCK = 516, // restart_syscall (the thread's restart block) if no handler ran
 };
 
 } // namespace wisp

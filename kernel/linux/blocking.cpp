@@ -10,7 +10,7 @@
 namespace wisp::linux {
 
 Result<bool> wait_for(fs::WaitQueue& queue, uint64_t deadline, const char* what) {
-    if (has_deliverable_signal()) return Errno::INTR;
+    if (has_deliverable_signal()) return Errno::RESTARTSYS;
     if (what && deadline == 0 && sched::live_threads() <= 1 && !sched::timers_pending())
         die_of_deadlock(what);
     if (deadline != 0 && platform::monotonic_ns() >= deadline) return false;
@@ -25,7 +25,7 @@ Result<bool> wait_for(fs::WaitQueue& queue, uint64_t deadline, const char* what)
     if (waiter.queued) queue.remove(waiter);
     if (waiter.woken) return true;
     if (!in_time) return false;
-    if (has_deliverable_signal()) return Errno::INTR;
+    if (has_deliverable_signal()) return Errno::RESTARTSYS;
     return true; // woken for another reason: the caller checks again
 }
 

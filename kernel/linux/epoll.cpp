@@ -231,8 +231,10 @@ Result<long> wait(int epfd, UserPtr<EpollEvent> events, int max, int64_t timeout
     for (;;) {
         int n = TRY(ep->collect(events, max));
         if (n > 0 || timeout_ns == 0) return n;
-        if (!TRY(wait_for(ep->waiters(), deadline, "epoll_wait with nothing that could become ready")))
-            return 0;
+        auto woken = wait_for(ep->waiters(), deadline, "epoll_wait with nothing that could become ready");
+        // Linux ep_poll(): EINTR, never restarted (not even without a handler).
+        if (woken.is_error()) return is_interruption(woken.error().code) ? Errno::INTR : woken.error();
+        if (!woken.value()) return 0;
     }
 }
 
@@ -247,7 +249,7 @@ Result<long> wait_with_mask(int epfd, UserPtr<EpollEvent> events, int max, int64
     TemporarySignalMask temporary;
     TRY(temporary.set(mask, mask_size));
     auto r = wait(epfd, events, max, timeout_ns);
-    temporary.finish(r.is_error() && r.error().code == Errno::INTR);
+    temporary.finish(r.is_error() && is_interruption(r.error().code));
     return r;
 }
 

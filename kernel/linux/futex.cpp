@@ -55,6 +55,11 @@ Result<uint32_t> read_futex(uint64_t address) {
     return value;
 }
 
+long restart_wait(const uint64_t* args);
+
+// Linux futex_wait(): a signal ends the wait with RESTARTSYS (EINTR, or the wait again after an
+// SA_RESTART handler); a timed wait restarts only without a handler, through restart_syscall
+// with the same absolute deadline.
 Result<long> wait(uint64_t address, uint32_t expected, uint64_t deadline, uint32_t bitset) {
     if (bitset == 0) return Errno::INVAL;
     uint32_t value = TRY(read_futex(address));
@@ -71,7 +76,15 @@ Result<long> wait(uint64_t address, uint32_t expected, uint64_t deadline, uint32
     self->linux.futex_address = 0;
     if (woken) return 0;
     if (!in_time) return Errno::TIMEDOUT;
-    return Errno::INTR; // a signal (delivered on the way back to user mode)
+    // A signal (delivered on the way back to user mode).
+    if (deadline == 0) return Errno::RESTARTSYS;
+    return restart_with(restart_wait, address, expected, deadline, bitset);
+}
+
+// args: address, expected value, monotonic deadline, bitset.
+long restart_wait(const uint64_t* args) {
+    auto r = wait(args[0], static_cast<uint32_t>(args[1]), args[2], static_cast<uint32_t>(args[3]));
+    return r.is_error() ? r.error().negated() : r.value();
 }
 
 // Moves up to `wake` waiters of `address` to runnable and up to `requeue` more to `target`.

@@ -31,19 +31,26 @@ struct Sigevent {
 };
 static_assert(sizeof(Sigevent) == 64);
 
+uint64_t g_sequence = 0; // numbers every arming of every timer: a reused id is a new timer
+
 class PosixTimer {
   public:
     PosixTimer(int id, int clock, const Sigevent& event)
-        : m_id(id), m_clock(clock), m_event(event), m_timer(&expired, this) {}
+        : m_id(id), m_clock(clock), m_event(event), m_sequence(++g_sequence), m_timer(&expired, this) {}
 
     Result<void> set(int flags, const Itimerspec& spec) {
         TRY(m_timer.set(spec, m_clock, flags & kTimerAbstime));
         m_overrun = m_pending_overrun = 0;
+        // A signal still queued from the previous arming is stale now (dropped at delivery).
+        m_sequence = ++g_sequence;
+        m_queued = false;
         return {};
     }
+    uint64_t sequence() const { return m_sequence; }
     Itimerspec get() { return m_timer.get(); }
     int overrun() const { return m_overrun; }
     int take_overrun() {
+        m_queued = false;
         // Expirations up to now belong to the signal being delivered (Linux forwards the timer
         // at delivery), not to a new one.
         m_delivering = true;
@@ -57,7 +64,7 @@ class PosixTimer {
   private:
     static int clamp(uint64_t n) { return n > kOverrunMax ? kOverrunMax : static_cast<int>(n); }
 
-    // Sends the signal unless it is still pending: then the expirations add to the overrun
+    // Sends the signal unless its last one is still queued: then the expirations add to the overrun
     // the pending signal reports when it is delivered.
     static void expired(IntervalTimer& timer, uint64_t count) {
         auto* self = static_cast<PosixTimer*>(timer.owner());
@@ -70,7 +77,7 @@ class PosixTimer {
             });
             if (target == nullptr) return; // the thread has ended
         }
-        if (self->m_delivering || signal_pending_for(target, e.signo)) {
+        if (self->m_delivering || self->m_queued) {
             self->m_pending_overrun = clamp(self->m_pending_overrun + count);
             return;
         }
@@ -80,8 +87,9 @@ class PosixTimer {
         info.code = kSiTimer;
         info.timer_id = self->m_id;
         info.value = e.value;
-        if (target) send_thread_signal(target, info);
-        else send_signal(info);
+        info.from_timer = true;
+        info.timer_sequence = self->m_sequence;
+        self->m_queued = target ? send_thread_signal(target, info) : send_signal(info);
     }
 
     int m_id;
@@ -90,6 +98,8 @@ class PosixTimer {
     int m_overrun = 0;         // of the last delivered signal
     int m_pending_overrun = 0; // expirations since the pending signal was sent
     bool m_delivering = false;
+    bool m_queued = false;
+    uint64_t m_sequence;     // its signal is queued, not yet delivered (Linux: the preallocated sigqueue)
     IntervalTimer m_timer;
 };
 
@@ -102,9 +112,10 @@ Result<PosixTimer*> timer_of(int id) {
 
 } // namespace
 
-int take_timer_overrun(int id) {
+int take_timer_signal(int id, uint64_t sequence) {
     auto timer = timer_of(id);
-    return timer.is_error() ? 0 : timer.value()->take_overrun();
+    if (timer.is_error() || timer.value()->sequence() != sequence) return -1;
+    return timer.value()->take_overrun();
 }
 
 Result<long> sys_timer_create(int clock, UserPtr<const char> event_user, UserPtr<int> id_out) {

@@ -14,6 +14,9 @@ struct Process {
     // The argv and envp strings on the initial stack (/proc/self/cmdline, environ).
     uint64_t arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
     char comm[16] = {}; // the thread name: prctl(PR_SET_NAME), /proc/self/comm
+    // RLIMIT_SIGPENDING (soft, hard): queued signals (linux/signals.cpp).
+    uint64_t sigpending_limit = kSigpendingLimit, sigpending_hard_limit = kSigpendingLimit;
+    static constexpr uint64_t kSigpendingLimit = 4096;
 };
 
 Process& process();

@@ -13,6 +13,7 @@
 #include "linux/credentials.h"
 #include "linux/files.h"
 #include "linux/process.h"
+#include "linux/signals.h"
 #include "mm/address_space.h"
 #include "sched/thread.h"
 #include "mm/frames.h"
@@ -152,8 +153,9 @@ Result<void> gen_status(TextBuffer& out, uint64_t) {
     TRY(kb_line(out, "VmPin:", 0, 8));
     TRY(kb_line(out, "VmHWM:", rss, 8));
     TRY(kb_line(out, "VmRSS:", rss, 8));
-    TRY(out.appendf("Threads:\t%zu\n", sched::live_threads()));
-    TRY(out.append("SigQ:\t0/4096\nSigPnd:\t0000000000000000\n"
+    TRY(out.appendf("Threads:\t%zu\nSigQ:\t%lu/%lu\n", sched::live_threads(), queued_signal_count(),
+                    process().sigpending_limit));
+    TRY(out.append("SigPnd:\t0000000000000000\n"
                    "ShdPnd:\t0000000000000000\nCapInh:\t0000000000000000\n"
                    "CapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
                    "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\n"

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <new>
+
 #include "lib/print.h"
 #include "linux/blocking.h"
 #include "linux/interval_timer.h"
@@ -37,12 +39,26 @@ struct KernelSigaction {
 // (sched::LinuxThread): the mask, thread-directed pending signals, the alternate stack.
 struct SignalState {
     KernelSigaction actions[kSignalCount + 1];
-    uint64_t pending; // process-directed
-    SignalInfo info[kSignalCount + 1]; // the queued info of each pending signal
+    uint64_t pending;      // process-directed
+    QueuedSignal* queue;   // their queued siginfo, in arrival order
+    uint64_t queued_count; // instances counted against RLIMIT_SIGPENDING (all sets)
 };
 SignalState g_signals;
 
 sched::LinuxThread& self() { return sched::current()->linux; }
+
+// A pending set: the signals (what sigpending reports, what delivery looks at) and their queued
+// instances. A signal can be pending without an instance: its siginfo was lost to the limit.
+struct PendingSet {
+    uint64_t& mask;
+    QueuedSignal*& queue;
+};
+PendingSet shared_set() { return {g_signals.pending, g_signals.queue}; }
+PendingSet thread_set(sched::Thread* t) { return {t->linux.pending_signals, t->linux.signal_queue}; }
+
+// The syscall instruction (0f 05): rewinding rip by it runs the call again.
+constexpr uint64_t kSyscallInstructionLength = 2;
+constexpr uint64_t kRestartSyscallNumber = 219;
 
 enum class Default { Terminate, Ignore };
 
@@ -59,6 +75,123 @@ Default default_action(int signal) {
     case 22: // SIGTTOU
         return Default::Ignore;
     default: return Default::Terminate;
+    }
+}
+
+// Linux sig_task_ignored(): discarded when generated — ignored, or default-ignored (SIGCHLD,
+// SIGCONT, SIGURG, SIGWINCH; not the stop signals, which Linux acts on) — unless the target
+// blocks it: the disposition may change before it is unblocked.
+bool ignored_on_generation(int signal, const sched::Thread* target) {
+    if (target->linux.blocked_signals & signal_bit(signal)) return false;
+    const KernelSigaction& action = g_signals.actions[signal];
+    if (action.handler == kSigIgn) return true;
+    return action.handler == kSigDfl && (signal == 17 || signal == 18 || signal == 23 || signal == 28);
+}
+
+uint64_t sigpending_limit() { return process().sigpending_limit; }
+
+// Linux __send_signal_locked(): a standard signal already pending in the set is not queued again
+// (legacy signals coalesce); every real-time instance is, up to RLIMIT_SIGPENDING (standard
+// signals from the kernel or kill() go past the limit). At the limit a real-time signal from
+// sigqueue fails with EAGAIN; otherwise the signal is set without its siginfo.
+Result<bool> add_pending(PendingSet set, const SignalInfo& info, bool user_queued) {
+    int signal = info.signal;
+    bool legacy = signal < kSigRtMin;
+    if (legacy && (set.mask & signal_bit(signal)) && !info.from_timer) return false;
+    bool timer = info.from_timer; // a POSIX timer's own (Linux: preallocated) instance
+    bool override_limit = timer || (legacy && info.code >= 0);
+    QueuedSignal* q = nullptr;
+    if (override_limit || g_signals.queued_count < sigpending_limit())
+        q = new (std::nothrow) QueuedSignal;
+    if (q != nullptr) {
+        q->info = info;
+        q->counted = !timer;
+        if (q->counted) g_signals.queued_count++;
+        QueuedSignal** tail = &set.queue;
+        while (*tail != nullptr) tail = &(*tail)->next;
+        *tail = q;
+    } else if (!legacy && user_queued && info.code != kSiUser) {
+        return Errno::AGAIN;
+    }
+    set.mask |= signal_bit(signal);
+    return true;
+}
+
+void free_queued(QueuedSignal* q) {
+    if (q->counted) g_signals.queued_count--;
+    if (q->info.from_timer) take_timer_signal(q->info.timer_id, q->info.timer_sequence); // it may send again
+    delete q;
+}
+
+// Takes the first instance of `signal` from the set; the signal stays pending while another
+// instance is queued (Linux collect_signal()). Without one the siginfo was lost: SI_USER.
+SignalInfo dequeue(PendingSet set, int signal) {
+    SignalInfo info{};
+    info.signal = signal;
+    info.code = kSiUser;
+    bool found = false, more = false;
+    for (QueuedSignal** link = &set.queue; *link != nullptr;) {
+        QueuedSignal* q = *link;
+        if (q->info.signal != signal) {
+            link = &q->next;
+            continue;
+        }
+        if (found) {
+            more = true;
+            break;
+        }
+        found = true;
+        *link = q->next;
+        if (q->counted) g_signals.queued_count--;
+        info = q->info;
+        // A timer's overrun is taken now, at delivery, as Linux does; a stale one is dropped.
+        if (info.from_timer) {
+            info.overrun = take_timer_signal(info.timer_id, info.timer_sequence);
+            if (info.overrun < 0) info.signal = 0;
+        }
+        delete q;
+    }
+    if (!more) set.mask &= ~signal_bit(signal);
+    return info;
+}
+
+// Drops every instance of the signals in `signals` from the set (SIG_IGN, thread exit).
+void flush(PendingSet set, uint64_t signals) {
+    set.mask &= ~signals;
+    for (QueuedSignal** link = &set.queue; *link != nullptr;) {
+        QueuedSignal* q = *link;
+        if (!(signals & signal_bit(q->info.signal))) {
+            link = &q->next;
+            continue;
+        }
+        *link = q->next;
+        free_queued(q);
+    }
+}
+
+// Linux next_signal(): synchronous fault signals first, then the lowest number.
+int next_signal(uint64_t pending, uint64_t blocked) {
+    constexpr uint64_t kSynchronous = signal_bit(4) | signal_bit(5) | signal_bit(7) |
+                                      signal_bit(8) | signal_bit(11) | signal_bit(31);
+    uint64_t ready = pending & ~blocked;
+    if (!ready) return 0;
+    if (ready & kSynchronous) ready &= kSynchronous;
+    return __builtin_ctzll(ready) + 1;
+}
+
+// Takes the next signal in `wanted` that is pending for the calling thread — its own first,
+// then the process's (Linux dequeue_signal()). Returns its info (signal 0: none).
+SignalInfo take_next(uint64_t wanted) {
+    sched::Thread* t = sched::current();
+    for (;;) {
+        SignalInfo info;
+        if (int signal = next_signal(t->linux.pending_signals, ~wanted))
+            info = dequeue(thread_set(t), signal);
+        else if ((signal = next_signal(g_signals.pending, ~wanted)))
+            info = dequeue(shared_set(), signal);
+        else
+            return SignalInfo{};
+        if (info.signal != 0) return info; // else a stale timer signal was dropped
     }
 }
 
@@ -85,22 +218,42 @@ bool on_altstack(uint64_t sp) {
     kill_process(info.signal, reason);
 }
 
-// The siginfo_t of `info`; a POSIX timer's overrun is taken now, at delivery, as Linux does.
+// The siginfo_t of `info` (the layout its si_code selects).
 void fill_siginfo(uint8_t out[128], const SignalInfo& info) {
     memset(out, 0, 128);
     int32_t head[4] = {info.signal, 0, info.code, 0};
     memcpy(out, head, sizeof(head));
     if (info.code == kSiTimer) {
-        int32_t timer[2] = {info.timer_id, take_timer_overrun(info.timer_id)};
+        int32_t timer[2] = {info.timer_id, info.overrun};
         memcpy(out + 16, timer, sizeof(timer));
         memcpy(out + 24, &info.value, sizeof(info.value));
-    } else if (info.code == kSiUser || info.code == kSiTkill || info.code == kSiQueue) {
+    } else if (info.code <= 0) { // SI_USER (kill), SI_QUEUE, SI_TKILL and the other user codes
         int32_t sender[2] = {info.pid, info.uid};
         memcpy(out + 16, sender, sizeof(sender));
-        if (info.code == kSiQueue) memcpy(out + 24, &info.value, sizeof(info.value));
+        memcpy(out + 24, &info.value, sizeof(info.value));
     } else {
         memcpy(out + 16, &info.addr, sizeof(info.addr));
     }
+}
+
+// A system call interrupted with a restart code (Linux arch/x86/kernel/signal.c handle_signal()
+// and arch_do_signal_or_restart()): with a handler about to run, RESTARTSYS runs the call again
+// only for SA_RESTART and the others become EINTR; without one every code restarts, the timed
+// waits through restart_syscall. Settled once per system call.
+void settle_restart(TrapFrame& frame, bool handler, uint64_t flags) {
+    sched::LinuxThread& t = self();
+    if (t.restart_number < 0) return;
+    auto code = static_cast<Errno>(-static_cast<long>(frame.rax));
+    bool again = !handler || code == Errno::RESTARTNOINTR ||
+                 (code == Errno::RESTARTSYS && (flags & kSaRestart));
+    if (!again) {
+        frame.rax = static_cast<uint64_t>(Error(Errno::INTR).negated());
+    } else {
+        frame.rax = code == Errno::RESTART_RESTARTBLOCK ? kRestartSyscallNumber
+                                                        : static_cast<uint64_t>(t.restart_number);
+        frame.rip -= kSyscallInstructionLength;
+    }
+    t.restart_number = -1;
 }
 
 // Runs the handler for one signal (or its default action). False when the frame could not be
@@ -113,6 +266,7 @@ bool deliver(TrapFrame& frame, const SignalInfo& info) {
         if (default_action(info.signal) == Default::Ignore) return true;
         terminate(info, frame);
     }
+    settle_restart(frame, true, action.flags);
     bool use_altstack = (action.flags & kSaOnStack) && !s.altstack_disabled && !on_altstack(frame.rsp);
     uint8_t siginfo[128];
     fill_siginfo(siginfo, info);
@@ -144,34 +298,77 @@ void kill_for_bad_frame(const TrapFrame& frame) {
     terminate(segv, frame);
 }
 
-} // namespace
-
 // Wakes a thread blocked in an interruptible wait so that it can take the signal.
 void interrupt(sched::Thread* t) {
     if (t->state == sched::State::Blocked && t->linux.interruptible) sched::wake(t);
 }
 
-void send_signal(const SignalInfo& info) {
-    SignalState& s = g_signals;
-    if (s.actions[info.signal].handler == kSigIgn) return; // discarded on generation
-    if (!(s.pending & signal_bit(info.signal))) s.info[info.signal] = info;
-    s.pending |= signal_bit(info.signal);
-    // The first thread that does not block it takes it (the caller first).
+sched::Thread* main_thread() {
+    sched::Thread* main = nullptr;
+    sched::for_each_thread([&](sched::Thread* t) {
+        if (t->tid == Process::kPid) main = t;
+    });
+    return main ? main : sched::current();
+}
+
+// Linux complete_signal(): the main thread takes a process-directed signal unless it blocks
+// it, else the first thread that does not; that one is woken from an interruptible wait.
+Result<bool> generate_for_process(const SignalInfo& info, bool user_queued) {
+    sched::Thread* main = main_thread();
+    if (ignored_on_generation(info.signal, main)) return false;
+    if (!TRY(add_pending(shared_set(), info, user_queued))) return false;
     sched::Thread* taker = nullptr;
+    if (!(main->linux.blocked_signals & signal_bit(info.signal))) taker = main;
     sched::for_each_thread([&](sched::Thread* t) {
         if (taker == nullptr && !(t->linux.blocked_signals & signal_bit(info.signal))) taker = t;
     });
     if (taker != nullptr) interrupt(taker);
+    return true;
 }
 
-void send_thread_signal(sched::Thread* target, const SignalInfo& info) {
-    if (g_signals.actions[info.signal].handler == kSigIgn) return;
-    sched::LinuxThread& t = target->linux;
-    if (!(t.pending_signals & signal_bit(info.signal)) && !(g_signals.pending & signal_bit(info.signal)))
-        g_signals.info[info.signal] = info;
-    t.pending_signals |= signal_bit(info.signal);
+Result<bool> generate_for_thread(sched::Thread* target, const SignalInfo& info, bool user_queued) {
+    if (ignored_on_generation(info.signal, target)) return false;
+    if (!TRY(add_pending(thread_set(target), info, user_queued))) return false;
     interrupt(target);
+    return true;
 }
+
+} // namespace
+
+Errno restart_with(long (*fn)(const uint64_t* args), uint64_t a0, uint64_t a1, uint64_t a2,
+                   uint64_t a3) {
+    sched::LinuxThread& t = self();
+    t.restart_fn = fn;
+    t.restart_args[0] = a0, t.restart_args[1] = a1, t.restart_args[2] = a2, t.restart_args[3] = a3;
+    return Errno::RESTART_RESTARTBLOCK;
+}
+
+Result<long> sys_restart_syscall() {
+    sched::LinuxThread& t = self();
+    auto fn = t.restart_fn;
+    t.restart_fn = nullptr;
+    if (fn == nullptr) return Errno::INTR; // Linux do_no_restart_syscall()
+    uint64_t args[4] = {t.restart_args[0], t.restart_args[1], t.restart_args[2], t.restart_args[3]};
+    long result = fn(args);
+    if (result < 0) return static_cast<Errno>(-result);
+    return result;
+}
+
+void note_syscall_restart(uint64_t number) { self().restart_number = static_cast<int32_t>(number); }
+
+bool send_signal(const SignalInfo& info) {
+    auto r = generate_for_process(info, false);
+    return !r.is_error() && r.value();
+}
+
+bool send_thread_signal(sched::Thread* target, const SignalInfo& info) {
+    auto r = generate_for_thread(target, info, false);
+    return !r.is_error() && r.value();
+}
+
+void release_thread_signals(sched::Thread* thread) { flush(thread_set(thread), ~0ull); }
+
+uint64_t queued_signal_count() { return g_signals.queued_count; }
 
 void force_fault_signal(TrapFrame& frame, const SignalInfo& info) {
     KernelSigaction& action = g_signals.actions[info.signal];
@@ -182,26 +379,21 @@ void force_fault_signal(TrapFrame& frame, const SignalInfo& info) {
     if (!deliver(frame, info)) kill_for_bad_frame(frame);
 }
 
-bool signal_pending_for(const sched::Thread* thread, int signal) {
-    uint64_t pending = g_signals.pending | (thread ? thread->linux.pending_signals : 0);
-    return (pending & signal_bit(signal)) != 0;
-}
-
 bool has_deliverable_signal() {
     return ((g_signals.pending | self().pending_signals) & ~self().blocked_signals) != 0;
 }
 
+// Every pending, unblocked signal is delivered now, each handler frame on top of the previous
+// one (Linux loops in exit_to_user_mode_loop()), so the last one delivered runs first; each
+// handler's sa_mask applies to the ones after it.
 void deliver_pending_signals(TrapFrame& frame) {
     sched::LinuxThread& t = self();
-    while (uint64_t ready = (g_signals.pending | t.pending_signals) & ~t.blocked_signals) {
-        int signal = __builtin_ctzll(ready) + 1;
-        if (t.pending_signals & signal_bit(signal)) t.pending_signals &= ~signal_bit(signal);
-        else g_signals.pending &= ~signal_bit(signal);
-        if (!deliver(frame, g_signals.info[signal])) kill_for_bad_frame(frame);
-        // One handler frame at a time is enough: the rest are delivered when it returns
-        // (rt_sigreturn comes back through here).
-        if (g_signals.actions[signal].handler > kSigIgn) break;
+    for (;;) {
+        SignalInfo info = take_next(~t.blocked_signals);
+        if (info.signal == 0) break;
+        if (!deliver(frame, info)) kill_for_bad_frame(frame);
     }
+    settle_restart(frame, false, 0); // no handler ran: the interrupted call goes on
     if (t.restore_suspended_mask) { // nothing ran a handler: sigsuspend's mask ends here
         t.blocked_signals = t.suspended_mask;
         t.restore_suspended_mask = false;
@@ -241,27 +433,14 @@ void TemporarySignalMask::finish(bool interrupted) {
     }
 }
 
-namespace {
-// Takes the lowest pending signal in `wanted` (the thread's own first): 0 when none.
-int take_pending(uint64_t wanted) {
-    sched::LinuxThread& t = self();
-    uint64_t ready = (t.pending_signals | g_signals.pending) & wanted;
-    if (!ready) return 0;
-    int signal = __builtin_ctzll(ready) + 1;
-    if (t.pending_signals & signal_bit(signal)) t.pending_signals &= ~signal_bit(signal);
-    else g_signals.pending &= ~signal_bit(signal);
-    return signal;
-}
-} // namespace
-
 Result<long> sys_rt_sigtimedwait(UserPtr<const uint64_t> set, UserPtr<char> info,
                                  UserPtr<const Timespec> timeout, uint64_t sigsetsize) {
     if (sigsetsize != 8) return Errno::INVAL;
     uint64_t wanted = TRY(set.read()) & ~kUnblockable;
     uint64_t timeout_ns = ~0ull;
     if (!timeout.is_null()) timeout_ns = TRY(timespec_to_ns(TRY(timeout.read())));
-    int signal = take_pending(wanted);
-    if (signal == 0 && timeout_ns != 0) {
+    SignalInfo taken = take_next(wanted);
+    if (taken.signal == 0 && timeout_ns != 0) {
         // The awaited signals wake the wait (Linux unblocks them for its length); they are
         // taken here, never delivered to a handler.
         sched::LinuxThread& t = self();
@@ -269,20 +448,21 @@ Result<long> sys_rt_sigtimedwait(UserPtr<const uint64_t> set, UserPtr<char> info
         t.blocked_signals &= ~wanted;
         wait_interruptible(timeout_ns == ~0ull ? 0 : deadline_after(timeout_ns));
         t.blocked_signals = saved;
-        signal = take_pending(wanted);
+        taken = take_next(wanted);
     }
-    if (signal == 0) return has_deliverable_signal() ? Errno::INTR : Errno::AGAIN;
+    // Linux do_sigtimedwait(): EINTR for another signal, never restarted.
+    if (taken.signal == 0) return has_deliverable_signal() ? Errno::INTR : Errno::AGAIN;
     if (!info.is_null()) {
         uint8_t siginfo[128];
-        fill_siginfo(siginfo, g_signals.info[signal]);
+        fill_siginfo(siginfo, taken);
         TRY(copy_to_user(info.address(), siginfo, sizeof(siginfo)));
     }
-    return signal;
+    return taken.signal;
 }
 
 Result<long> sys_pause() {
     wait_interruptible(0);
-    return Errno::INTR;
+    return Errno::RESTARTNOHAND;
 }
 
 Result<long> sys_rt_sigsuspend(UserPtr<const uint64_t> mask, uint64_t sigsetsize) {
@@ -293,7 +473,7 @@ Result<long> sys_rt_sigsuspend(UserPtr<const uint64_t> mask, uint64_t sigsetsize
     t.restore_suspended_mask = true;
     t.blocked_signals = temporary & ~kUnblockable;
     wait_interruptible(0);
-    return Errno::INTR;
+    return Errno::RESTARTNOHAND;
 }
 
 // ---- system calls ----
@@ -313,10 +493,13 @@ Result<long> sys_rt_sigaction(int signal, UserPtr<const char> act, UserPtr<char>
         replacement.flags &= kSaKnown | 0xffffffffull; // Linux keeps unknown low bits
         replacement.mask &= ~kUnblockable;
         current = replacement;
-        // Setting SIG_IGN discards a pending instance (POSIX), as does a default that ignores.
+        // Setting SIG_IGN discards pending instances (POSIX), as does a default that ignores
+        // (Linux: for every thread too).
         if (current.handler == kSigIgn ||
-            (current.handler == kSigDfl && default_action(signal) == Default::Ignore))
-            g_signals.pending &= ~signal_bit(signal);
+            (current.handler == kSigDfl && default_action(signal) == Default::Ignore)) {
+            flush(shared_set(), signal_bit(signal));
+            sched::for_each_thread([&](sched::Thread* t) { flush(thread_set(t), signal_bit(signal)); });
+        }
     }
     return 0;
 }
@@ -408,21 +591,70 @@ Result<long> sys_kill(int pid, int signal) {
     return 0;
 }
 
+namespace {
+sched::Thread* thread_by_tid(int tid) {
+    sched::Thread* target = nullptr;
+    sched::for_each_thread([&](sched::Thread* t) {
+        if (t->tid == tid) target = t;
+    });
+    return target;
+}
+
+// rt_sigqueueinfo, rt_tgsigqueueinfo: the sender's siginfo as given (the kernel sets si_signo).
+Result<SignalInfo> user_siginfo(int signal, UserPtr<const char> uinfo) {
+    uint8_t raw[128];
+    TRY(copy_from_user(raw, uinfo.address(), sizeof(raw)));
+    int32_t head[4], fields[2];
+    memcpy(head, raw, sizeof(head));
+    memcpy(fields, raw + 16, sizeof(fields));
+    SignalInfo info{};
+    info.signal = signal;
+    info.code = head[2];
+    if (info.code == kSiTimer) info.timer_id = fields[0], info.overrun = fields[1];
+    else info.pid = fields[0], info.uid = fields[1];
+    memcpy(&info.value, raw + 24, sizeof(info.value));
+    return info;
+}
+
+// Linux do_rt_sigqueueinfo(): nobody may pretend to be the kernel, kill() or tgkill() towards
+// anyone but itself.
+bool impersonates(const SignalInfo& info, bool to_self) {
+    return (info.code >= 0 || info.code == kSiTkill) && !to_self;
+}
+} // namespace
+
 Result<long> sys_tgkill(int tgid, int tid, int signal) {
     if (tgid <= 0 || tid <= 0 || signal < 0 || signal > kSignalCount) return Errno::INVAL;
-    sched::Thread* target = nullptr;
-    if (tgid == Process::kPid) {
-        sched::for_each_thread([&](sched::Thread* t) {
-            if (t->tid == tid) target = t;
-        });
-    }
+    sched::Thread* target = tgid == Process::kPid ? thread_by_tid(tid) : nullptr;
     if (target == nullptr) return Errno::SRCH;
     if (signal == 0) return 0;
-    send_thread_signal(target, SignalInfo{signal, kSiTkill, 0, Process::kPid, 0, 0, 0});
+    TRY(generate_for_thread(target, SignalInfo{signal, kSiTkill, 0, Process::kPid, 0, 0, 0}, false));
     return 0;
 }
 
 Result<long> sys_tkill(int tid, int signal) { return sys_tgkill(Process::kPid, tid, signal); }
+
+Result<long> sys_rt_sigqueueinfo(int pid, int signal, UserPtr<const char> uinfo) {
+    SignalInfo info = TRY(user_siginfo(signal, uinfo));
+    if (impersonates(info, pid == Process::kPid)) return Errno::PERM;
+    if (pid != Process::kPid) return Errno::SRCH;
+    if (signal < 0 || signal > kSignalCount) return Errno::INVAL;
+    if (signal == 0) return 0;
+    TRY(generate_for_process(info, true));
+    return 0;
+}
+
+Result<long> sys_rt_tgsigqueueinfo(int tgid, int tid, int signal, UserPtr<const char> uinfo) {
+    if (tgid <= 0 || tid <= 0) return Errno::INVAL;
+    SignalInfo info = TRY(user_siginfo(signal, uinfo));
+    if (impersonates(info, tid == sched::current()->tid)) return Errno::PERM;
+    sched::Thread* target = tgid == Process::kPid ? thread_by_tid(tid) : nullptr;
+    if (target == nullptr) return Errno::SRCH;
+    if (signal < 0 || signal > kSignalCount) return Errno::INVAL;
+    if (signal == 0) return 0;
+    TRY(generate_for_thread(target, info, true));
+    return 0;
+}
 
 void reset_signals_for_exec() {
     for (int signal = 1; signal <= kSignalCount; signal++) {

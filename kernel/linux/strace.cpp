@@ -117,6 +117,12 @@ const char* errno_name(long error) {
         "ENOSPC", "ESPIPE", "EROFS", "EMLINK", "EPIPE", "EDOM", "ERANGE", "EDEADLK",
         "ENAMETOOLONG", "ENOLCK", "ENOSYS", "ENOTEMPTY", "ELOOP"};
     if (error > 0 && error < static_cast<long>(sizeof(names) / sizeof(names[0]))) return names[error];
+    switch (error) { // kernel-internal: the call is restarted or becomes EINTR (as strace shows)
+    case 512: return "ERESTARTSYS";
+    case 513: return "ERESTARTNOINTR";
+    case 514: return "ERESTARTNOHAND";
+    case 516: return "ERESTART_RESTARTBLOCK";
+    }
     return nullptr;
 }
 

@@ -72,7 +72,7 @@ Result<long> read_at(OpenFile& file, fs::IoBuffer& buffer, int64_t position) {
             if (position < 0 && !stream) file.offset = offset + n;
             return static_cast<long>(n);
         }
-        if (!wait_on(ops.read_queue(), "read from an empty pipe")) return Errno::INTR;
+        if (!wait_on(ops.read_queue(), "read from an empty pipe")) return Errno::RESTARTSYS;
     }
 }
 
@@ -107,7 +107,7 @@ Result<long> write_at(OpenFile& file, fs::IoBuffer& buffer, int64_t position) {
         }
         if (e == Errno::AGAIN && !file.non_blocking()) {
             if (wait_on(ops.write_queue(), "write to a full pipe")) continue;
-            e = Errno::INTR;
+            e = Errno::RESTARTSYS; // EINTR, or the write runs again after an SA_RESTART handler
         }
         failure = e;
         break;

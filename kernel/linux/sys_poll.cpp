@@ -82,10 +82,11 @@ class PollWait {
 };
 
 // Blocks until a watched queue wakes us, the deadline passes (false) or a signal comes
-// (EINTR). With one thread, no deadline and nothing that could wake us, the wait would never
+// (RESTARTNOHAND: EINTR if a handler runs, else the call goes on — Linux do_poll() and
+// do_select(), never restarted after a handler). With one thread, no deadline and nothing that could wake us, the wait would never
 // end: reported as a deadlock.
 Result<bool> wait(PollWait& w, uint64_t deadline, const char* what) {
-    if (has_deliverable_signal()) return Errno::INTR;
+    if (has_deliverable_signal()) return Errno::RESTARTNOHAND;
     if (deadline == kNoDeadline && sched::live_threads() <= 1 && !sched::timers_pending())
         die_of_deadlock(what);
     if (deadline != kNoDeadline && platform::monotonic_ns() >= deadline) return false;
@@ -96,13 +97,26 @@ Result<bool> wait(PollWait& w, uint64_t deadline, const char* what) {
     bool woken = w.woken();
     w.clear();
     if (!in_time) return false;
-    if (!woken && has_deliverable_signal()) return Errno::INTR;
+    if (!woken && has_deliverable_signal()) return Errno::RESTARTNOHAND;
     return true;
 }
 
 uint64_t deadline_after_ns(uint64_t ns) {
     uint64_t now = platform::monotonic_ns();
     return ns > ~0ull - now ? ~0ull - 1 : now + ns;
+}
+
+uint64_t remaining_until(uint64_t deadline) {
+    uint64_t now = platform::monotonic_ns();
+    return deadline > now ? deadline - now : 0;
+}
+
+// ppoll and pselect6 report the time left in their timespec as select does (the C libraries
+// pass a copy); errors writing it are ignored (Linux poll_select_finish()).
+void write_remaining(UserPtr<Timespec> timeout, uint64_t deadline) {
+    uint64_t left = remaining_until(deadline);
+    (void)timeout.write(Timespec{static_cast<int64_t>(left / 1'000'000'000),
+                                 static_cast<int64_t>(left % 1'000'000'000)});
 }
 
 // The relative timeout of a timespec (ppoll, pselect6); EINVAL for a malformed one.
@@ -203,9 +217,27 @@ Result<long> do_select(int count, UserPtr<uint64_t> sets_user[3], int64_t timeou
 
 } // namespace
 
+namespace {
+// restart_syscall after an interrupted poll with a timeout: what is left of it (Linux
+// do_restart_poll()). args: fds, count, monotonic deadline.
+long restart_poll(const uint64_t* args) {
+    uint64_t now = platform::monotonic_ns();
+    int64_t left = args[2] > now ? static_cast<int64_t>(args[2] - now) : 0;
+    auto r = do_poll(UserPtr<PollFd>(args[0]), args[1], left);
+    if (r.is_error() && r.error().code == Errno::RESTARTNOHAND)
+        return Error(restart_with(restart_poll, args[0], args[1], args[2])).negated();
+    return r.is_error() ? r.error().negated() : r.value();
+}
+} // namespace
+
 Result<long> sys_poll(UserPtr<char> fds, uint64_t count, int timeout_ms) {
     int64_t ns = timeout_ms < 0 ? -1 : static_cast<int64_t>(timeout_ms) * 1'000'000;
-    return do_poll(UserPtr<PollFd>(fds.address()), count, ns);
+    uint64_t deadline = ns > 0 ? deadline_after_ns(static_cast<uint64_t>(ns)) : 0;
+    auto r = do_poll(UserPtr<PollFd>(fds.address()), count, ns);
+    // A timed poll interrupted without a handler goes on with the time that is left.
+    if (ns > 0 && r.is_error() && r.error().code == Errno::RESTARTNOHAND)
+        return restart_with(restart_poll, fds.address(), count, deadline);
+    return r;
 }
 
 Result<long> sys_ppoll(UserPtr<char> fds, uint64_t count, UserPtr<const Timespec> timeout,
@@ -213,8 +245,10 @@ Result<long> sys_ppoll(UserPtr<char> fds, uint64_t count, UserPtr<const Timespec
     int64_t ns = TRY(timeout_of(timeout));
     TemporarySignalMask temporary;
     TRY(temporary.set(mask, mask_size));
+    uint64_t deadline = ns > 0 ? deadline_after_ns(static_cast<uint64_t>(ns)) : 0;
     auto r = do_poll(UserPtr<PollFd>(fds.address()), count, ns);
-    temporary.finish(r.is_error() && r.error().code == Errno::INTR);
+    temporary.finish(r.is_error() && is_interruption(r.error().code));
+    if (deadline != 0) write_remaining(UserPtr<Timespec>(timeout.address()), deadline);
     return r;
 }
 
@@ -229,7 +263,16 @@ Result<long> sys_select(int count, UserPtr<uint64_t> read_set, UserPtr<uint64_t>
                  : tv.tv_sec * 1'000'000'000 + tv.tv_usec * 1000;
     }
     UserPtr<uint64_t> sets[3] = {read_set, write_set, except_set};
-    return do_select(count, sets, ns);
+    uint64_t deadline = ns > 0 ? deadline_after_ns(static_cast<uint64_t>(ns)) : 0;
+    auto r = do_select(count, sets, ns);
+    if (deadline != 0) {
+        // Linux poll_select_finish(): select reports the time left (so a restart after a
+        // signal without a handler waits only for that); errors writing it are ignored.
+        uint64_t left = remaining_until(deadline);
+        (void)timeout.write(Timeval{static_cast<int64_t>(left / 1'000'000'000),
+                                    static_cast<int64_t>(left % 1'000'000'000 / 1000)});
+    }
+    return r;
 }
 
 Result<long> sys_pselect6(int count, UserPtr<uint64_t> read_set, UserPtr<uint64_t> write_set,
@@ -244,8 +287,10 @@ Result<long> sys_pselect6(int count, UserPtr<uint64_t> read_set, UserPtr<uint64_
         TRY(temporary.set(UserPtr<const uint64_t>(pair[0]), pair[1]));
     }
     UserPtr<uint64_t> sets[3] = {read_set, write_set, except_set};
+    uint64_t deadline = ns > 0 ? deadline_after_ns(static_cast<uint64_t>(ns)) : 0;
     auto r = do_select(count, sets, ns);
-    temporary.finish(r.is_error() && r.error().code == Errno::INTR);
+    temporary.finish(r.is_error() && is_interruption(r.error().code));
+    if (deadline != 0) write_remaining(UserPtr<Timespec>(timeout.address()), deadline);
     return r;
 }
 

@@ -14,7 +14,7 @@ namespace {
 
 constexpr int kArchSetGs = 0x1001, kArchSetFs = 0x1002, kArchGetFs = 0x1003, kArchGetGs = 0x1004;
 constexpr uint64_t kInfinity = ~0ull;
-constexpr int kRlimitStack = 3, kRlimitNofile = 7, kRlimits = 16;
+constexpr int kRlimitStack = 3, kRlimitNofile = 7, kRlimitSigpending = 11, kRlimits = 16;
 
 Rlimit limit_for(int resource) {
     switch (resource) {
@@ -25,7 +25,7 @@ Rlimit limit_for(int resource) {
     case 8 /* MEMLOCK */: return {8ull << 20, 8ull << 20};
     case 13 /* NICE */:
     case 14 /* RTPRIO */: return {0, 0};
-    case 11 /* SIGPENDING */: return {4096, 4096};
+    case kRlimitSigpending: return {process().sigpending_limit, process().sigpending_hard_limit};
     case 12 /* MSGQUEUE */: return {819200, 819200};
     default: return {kInfinity, kInfinity};
     }
@@ -101,6 +101,10 @@ Result<long> sys_prlimit64(int pid, int resource, UserPtr<const uint64_t> new_li
     }
     if (!old_limit.is_null()) TRY(copy_to_user(old_limit.address(), &old, sizeof(old)));
     if (!new_limit.is_null() && resource == kRlimitStack) process().stack_limit = requested.cur;
+    if (!new_limit.is_null() && resource == kRlimitSigpending) {
+        process().sigpending_limit = requested.cur;
+        process().sigpending_hard_limit = requested.max;
+    }
     return 0;
 }
 

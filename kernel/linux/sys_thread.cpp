@@ -4,6 +4,7 @@
 // There is no fork: a clone that would make a new process fails with ENOSYS.
 #include "linux/futex.h"
 #include "linux/process.h"
+#include "linux/signals.h"
 #include "linux/syscalls.h"
 #include "sched/thread.h"
 
@@ -108,6 +109,7 @@ Result<long> sys_exit(int status) {
     sched::Thread* self = sched::current();
     if (sched::live_threads() == 1) exit_process(status);
     release_robust_list(self);
+    release_thread_signals(self);
     if (self->linux.clear_child_tid != 0) {
         int32_t zero = 0;
         if (!copy_to_user(self->linux.clear_child_tid, &zero, sizeof(zero)).is_error())

@@ -126,6 +126,7 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[123] = &invoke<sys_setfsgid>;
     t[127] = &invoke<sys_rt_sigpending>;
     t[128] = &invoke<sys_rt_sigtimedwait>;
+    t[129] = &invoke<sys_rt_sigqueueinfo>;
     t[130] = &invoke<sys_rt_sigsuspend>;
     t[131] = &invoke<sys_sigaltstack>;
     t[132] = &invoke<sys_utime>;
@@ -152,6 +153,7 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[213] = &invoke<sys_epoll_create>;
     t[217] = &invoke<sys_getdents64>;
     t[218] = &invoke<sys_set_tid_address>;
+    t[219] = &invoke<sys_restart_syscall>;
     t[221] = &invoke<sys_fadvise64>;
     t[222] = &invoke<sys_timer_create>;
     t[223] = &invoke<sys_timer_settime>;
@@ -196,6 +198,7 @@ constexpr std::array<RawHandler, kTableSize> make_table() {
     t[293] = &invoke<sys_pipe2>;
     t[295] = &invoke<sys_preadv>;
     t[296] = &invoke<sys_pwritev>;
+    t[297] = &invoke<sys_rt_tgsigqueueinfo>;
     t[302] = &invoke<sys_prlimit64>;
     t[306] = &invoke<sys_syncfs>;
     t[309] = &invoke<sys_getcpu>;
@@ -255,6 +258,8 @@ void handle_syscall(TrapFrame& frame) {
     long result = handler != nullptr ? handler(args) : report_unimplemented(number);
     if (strace) trace_syscall_exit(number, args, result);
     frame.rax = static_cast<uint64_t>(result);
+    // rt_sigreturn's result is the restored rax, whatever it holds: never a restart.
+    if (is_restart_code(result) && number != 15) [[unlikely]] note_syscall_restart(number);
     deliver_pending_signals(frame);
 }
 

@@ -206,6 +206,9 @@ Result<long> sys_pause();
 Result<long> sys_rt_sigsuspend(UserPtr<const uint64_t> mask, uint64_t sigsetsize);
 Result<long> sys_rt_sigtimedwait(UserPtr<const uint64_t> set, UserPtr<char> info,
                                  UserPtr<const Timespec> timeout, uint64_t sigsetsize);
+Result<long> sys_rt_sigqueueinfo(int pid, int signal, UserPtr<const char> info);
+Result<long> sys_rt_tgsigqueueinfo(int tgid, int tid, int signal, UserPtr<const char> info);
+Result<long> sys_restart_syscall();
 
 // timers.cpp
 Result<long> sys_nanosleep(UserPtr<const Timespec> request, UserPtr<Timespec> remaining);

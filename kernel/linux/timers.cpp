@@ -75,39 +75,48 @@ Timeval ns_timeval(uint64_t ns) {
 
 namespace {
 
-// Sleeps until monotonic `target`; EINTR when a signal became deliverable first. Other threads
+// Sleeps until monotonic `target`; false when a signal became deliverable first. Other threads
 // run meanwhile; the CPU halts when none can.
-Result<void> sleep_until(uint64_t target) {
-    if (has_deliverable_signal()) return Errno::INTR;
-    if (platform::monotonic_ns() >= target) return {};
-    if (!wait_interruptible(target)) return Errno::INTR;
-    return {};
+bool sleep_until(uint64_t target) {
+    if (has_deliverable_signal()) return false;
+    if (platform::monotonic_ns() >= target) return true;
+    return wait_interruptible(target);
+}
+
+long restart_relative_sleep(const uint64_t* args);
+
+// A relative sleep to monotonic `target` (Linux do_nanosleep()): interrupted, it reports what
+// was left and ends with RESTART_RESTARTBLOCK — EINTR when a handler runs, else restart_syscall
+// sleeps on to the same target.
+Result<long> relative_sleep(uint64_t target, UserPtr<Timespec> remaining) {
+    if (sleep_until(target)) return 0;
+    if (!remaining.is_null()) {
+        uint64_t after = platform::monotonic_ns();
+        uint64_t left = target > after ? target - after : 0;
+        TRY(remaining.write(Timespec{static_cast<int64_t>(left / kNsPerSec),
+                                     static_cast<int64_t>(left % kNsPerSec)}));
+    }
+    return restart_with(restart_relative_sleep, target, remaining.address());
+}
+
+// args: monotonic target, the remaining-time pointer.
+long restart_relative_sleep(const uint64_t* args) {
+    auto r = relative_sleep(args[0], UserPtr<Timespec>(args[1]));
+    return r.is_error() ? r.error().negated() : r.value();
 }
 
 Result<long> nanosleep_common(int clock, int flags, UserPtr<const Timespec> request,
                               UserPtr<Timespec> remaining) {
     uint64_t ns = TRY(timespec_ns(request));
     uint64_t now = platform::monotonic_ns();
-    uint64_t target;
     bool realtime = clock == 0 || clock == 11; // REALTIME, TAI
     if (flags & kTimerAbstime) {
+        // Linux: an absolute sleep restarts as it is (RESTARTNOHAND) and reports no remainder.
         uint64_t offset = realtime ? platform::boot_epoch_ns() : 0;
-        target = ns > offset ? ns - offset : 0;
-    } else {
-        target = ns > (~0ull >> 1) - now ? (~0ull >> 1) : now + ns;
+        if (!sleep_until(ns > offset ? ns - offset : 0)) return Errno::RESTARTNOHAND;
+        return 0;
     }
-    auto slept = sleep_until(target);
-    if (slept.is_error()) {
-        // Interrupted: a relative sleep reports what was left (Linux: not for TIMER_ABSTIME).
-        if (!(flags & kTimerAbstime) && !remaining.is_null()) {
-            uint64_t after = platform::monotonic_ns();
-            uint64_t left = target > after ? target - after : 0;
-            TRY(remaining.write(Timespec{static_cast<int64_t>(left / kNsPerSec),
-                                         static_cast<int64_t>(left % kNsPerSec)}));
-        }
-        return slept.error();
-    }
-    return 0;
+    return relative_sleep(ns > (~0ull >> 1) - now ? (~0ull >> 1) : now + ns, remaining);
 }
 
 } // namespace

@@ -8,6 +8,10 @@
 
 #include "platform/platform.h"
 
+namespace wisp::linux {
+struct QueuedSignal;
+}
+
 namespace wisp::sched {
 
 enum class State : uint8_t { Runnable, Blocked, Dead };
@@ -18,6 +22,7 @@ struct LinuxThread {
     uint64_t robust_list = 0, robust_list_len = 0;
     uint64_t blocked_signals = 0;  // the signal mask
     uint64_t pending_signals = 0;  // signals sent to this thread (tgkill, faults)
+    linux::QueuedSignal* signal_queue = nullptr; // their queued siginfo, in arrival order
     uint64_t altstack_sp = 0, altstack_size = 0;
     bool altstack_disabled = true;
     uint64_t suspended_mask = 0;   // rt_sigsuspend: restored after the handler
@@ -28,6 +33,12 @@ struct LinuxThread {
     uint32_t futex_bitset = 0;
     struct Thread* futex_next = nullptr;
     bool interruptible = false;    // a blocked wait that a signal ends (EINTR)
+    // A system call that returned a restart code (Errno::RESTART*): its number, until signal
+    // delivery on the way out decides between EINTR and running it again; -1 otherwise.
+    int32_t restart_number = -1;
+    // restart_syscall(2): how an interrupted timed wait goes on (ERESTART_RESTARTBLOCK).
+    long (*restart_fn)(const uint64_t* args) = nullptr;
+    uint64_t restart_args[4] = {};
     // sched_setscheduler: recorded and reported; the scheduler treats every thread alike.
     int32_t sched_policy = 0;      // SCHED_OTHER, with SCHED_RESET_ON_FORK if set
     int32_t sched_priority = 0;

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: MIT
+// Blocking system calls interrupted by a signal (signal(7), "Interruption of system calls and
+// library functions by signal handlers"): with a handler installed with and without SA_RESTART,
+// a helper thread sends SIGUSR1 (tgkill) to the thread blocked in the call, then ends the wait
+// (writes the pipe, wakes the futex...). Printed: what the call returned, errno, whether the
+// handler ran. Then calls interrupted by a signal that runs no handler (a default-ignored
+// SIGWINCH that the main thread blocks, so it is not discarded when sent): they go on as if
+// nothing happened — through restart_syscall for the timed ones — except those Linux never
+// restarts (epoll_wait, sigtimedwait).
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+// linux/futex.h (not in musl's headers)
+#define FUTEX_WAIT_PRIVATE 128
+#define FUTEX_WAKE_PRIVATE 129
+#define FUTEX_WAIT_BITSET_PRIVATE 137
+
+static volatile sig_atomic_t handled;
+static void on_usr1(int signal) {
+    (void)signal;
+    handled++;
+}
+
+static pid_t main_tid;
+static int pipe_fds[2];
+static uint32_t futex_word;
+static int event_fd;
+static const char* fifo_path = "/tmp/sig_restart.fifo";
+
+static void sleep_ms(long ms) {
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
+    while (nanosleep(&t, &t) != 0) {
+    }
+}
+
+static long now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static const char* errno_name(int e) {
+    switch (e) {
+    case 0: return "0";
+    case EINTR: return "EINTR";
+    case EAGAIN: return "EAGAIN";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case ENXIO: return "ENXIO";
+    default: {
+        static char buffer[16];
+        snprintf(buffer, sizeof(buffer), "%d", e);
+        return buffer;
+    }
+    }
+}
+
+// What the helper does after the signal, to end a wait that was restarted.
+enum After { kNothing, kWritePipe, kDrainPipe, kWriteEventfd, kWakeFutex, kOpenFifoWriter };
+
+struct Plan {
+    int signal;
+    int to_process; // kill() instead of tgkill()
+    long delay_ms;
+    enum After after;
+};
+
+static void* helper(void* argument) {
+    struct Plan* plan = argument;
+    sleep_ms(plan->delay_ms);
+    if (plan->to_process) kill(getpid(), plan->signal);
+    else syscall(SYS_tgkill, getpid(), main_tid, plan->signal);
+    sleep_ms(plan->delay_ms);
+    switch (plan->after) {
+    case kNothing: break;
+    case kWritePipe: (void)!write(pipe_fds[1], "x", 1); break;
+    case kDrainPipe: {
+        static char sink[4096];
+        (void)!read(pipe_fds[0], sink, sizeof(sink));
+        break;
+    }
+    case kWriteEventfd: {
+        uint64_t one = 1;
+        (void)!write(event_fd, &one, sizeof(one));
+        break;
+    }
+    case kWakeFutex:
+        __atomic_store_n(&futex_word, 1, __ATOMIC_SEQ_CST);
+        syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+        break;
+    case kOpenFifoWriter: {
+        int fd = open(fifo_path, O_WRONLY | O_NONBLOCK);
+        if (fd >= 0) close(fd);
+        break;
+    }
+    }
+    return NULL;
+}
+
+static pthread_t helper_thread;
+static struct Plan current_plan;
+
+static void start(int signal, enum After after) {
+    current_plan = (struct Plan){signal, 0, 100, after};
+    handled = 0;
+    pthread_create(&helper_thread, NULL, helper, &current_plan);
+}
+
+static void report(const char* name, const char* mode, long result, int error) {
+    pthread_join(helper_thread, NULL);
+    printf("%-20s %-10s ret=%ld errno=%s handler=%s\n", name, mode, result,
+           result < 0 ? errno_name(error) : "0", handled ? "ran" : "no");
+}
+
+static void drain_pipe(void) {
+    char sink[4096];
+    int flags = fcntl(pipe_fds[0], F_GETFL);
+    fcntl(pipe_fds[0], F_SETFL, flags | O_NONBLOCK);
+    while (read(pipe_fds[0], sink, sizeof(sink)) > 0) {
+    }
+    fcntl(pipe_fds[0], F_SETFL, flags);
+}
+
+static void fill_pipe(void) {
+    static char block[4096];
+    int flags = fcntl(pipe_fds[1], F_GETFL);
+    fcntl(pipe_fds[1], F_SETFL, flags | O_NONBLOCK);
+    while (write(pipe_fds[1], block, sizeof(block)) > 0) {
+    }
+    while (write(pipe_fds[1], block, 1) > 0) {
+    }
+    fcntl(pipe_fds[1], F_SETFL, flags);
+}
+
+static void with_handler(int flags) {
+    const char* mode = flags ? "SA_RESTART" : "plain";
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_usr1;
+    sa.sa_flags = flags;
+    sigaction(SIGUSR1, &sa, NULL);
+    long r;
+    char buffer[16];
+
+    start(SIGUSR1, kWritePipe);
+    r = read(pipe_fds[0], buffer, sizeof(buffer));
+    report("read pipe", mode, r, errno);
+    drain_pipe();
+
+    fill_pipe();
+    start(SIGUSR1, kDrainPipe);
+    r = write(pipe_fds[1], "y", 1);
+    report("write full pipe", mode, r, errno);
+    drain_pipe();
+
+    // A write that moved some bytes before the signal returns their count in both cases.
+    static char big[100000];
+    start(SIGUSR1, kDrainPipe);
+    r = write(pipe_fds[1], big, sizeof(big));
+    report("write partial", mode, r, errno);
+    drain_pipe();
+
+    struct iovec iov = {buffer, sizeof(buffer)};
+    start(SIGUSR1, kWritePipe);
+    r = readv(pipe_fds[0], &iov, 1);
+    report("readv pipe", mode, r, errno);
+    drain_pipe();
+
+    uint64_t value;
+    start(SIGUSR1, kWriteEventfd);
+    r = read(event_fd, &value, sizeof(value));
+    report("read eventfd", mode, r, errno);
+    if (r < 0) (void)!read(event_fd, &value, sizeof(value));
+
+    int tfd = timerfd_create(CLOCK_MONOTONIC, 0);
+    struct itimerspec its = {{0, 0}, {0, 400000000}};
+    timerfd_settime(tfd, 0, &its, NULL);
+    start(SIGUSR1, kNothing);
+    r = read(tfd, &value, sizeof(value));
+    report("read timerfd", mode, r, errno);
+    close(tfd);
+
+    futex_word = 0;
+    start(SIGUSR1, kWakeFutex);
+    r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+    report("futex wait", mode, r, errno);
+
+    // With a timeout Linux restarts it only when no handler runs (restart_syscall).
+    futex_word = 0;
+    struct timespec two_seconds = {2, 0};
+    start(SIGUSR1, kWakeFutex);
+    r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &two_seconds, NULL, 0);
+    report("futex wait timeout", mode, r, errno);
+
+    futex_word = 0;
+    start(SIGUSR1, kWakeFutex);
+    r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_BITSET_PRIVATE, 0, NULL, NULL, ~0u);
+    report("futex wait_bitset", mode, r, errno);
+
+    mkfifo(fifo_path, 0600);
+    start(SIGUSR1, kOpenFifoWriter);
+    r = open(fifo_path, O_RDONLY);
+    report("open fifo", mode, r < 0 ? r : 0, errno);
+    if (r >= 0) close(r);
+    unlink(fifo_path);
+
+    // Never restarted.
+    struct timespec rem = {0, 0};
+    start(SIGUSR1, kNothing);
+    r = nanosleep(&two_seconds, &rem);
+    report("nanosleep", mode, r, errno);
+    printf("  remaining left: %s\n", rem.tv_sec > 0 || rem.tv_nsec > 0 ? "yes" : "no");
+
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += 2;
+    start(SIGUSR1, kNothing);
+    r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
+    report("clock_nanosleep abs", mode, r == 0 ? 0 : -1, r);
+
+    struct pollfd pfd = {pipe_fds[0], POLLIN, 0};
+    start(SIGUSR1, kWritePipe);
+    r = poll(&pfd, 1, -1);
+    report("poll", mode, r, errno);
+    drain_pipe();
+
+    start(SIGUSR1, kWritePipe);
+    r = poll(&pfd, 1, 2000);
+    report("poll timeout", mode, r, errno);
+    drain_pipe();
+
+    struct timespec ppoll_timeout = {2, 0};
+    start(SIGUSR1, kWritePipe);
+    r = ppoll(&pfd, 1, &ppoll_timeout, NULL);
+    report("ppoll", mode, r, errno);
+    drain_pipe();
+
+    fd_set set;
+    FD_ZERO(&set);
+    FD_SET(pipe_fds[0], &set);
+    struct timeval tv = {2, 0};
+    start(SIGUSR1, kWritePipe);
+    r = select(pipe_fds[0] + 1, &set, NULL, NULL, &tv);
+    report("select", mode, r, errno);
+    printf("  select time left: %s\n", tv.tv_sec == 1 || (tv.tv_sec == 0 && tv.tv_usec > 0) ? "yes" : "no");
+    drain_pipe();
+
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {EPOLLIN, {0}};
+    epoll_ctl(ep, EPOLL_CTL_ADD, pipe_fds[0], &ev);
+    start(SIGUSR1, kWritePipe);
+    r = epoll_wait(ep, &ev, 1, -1);
+    report("epoll_wait", mode, r, errno);
+    close(ep);
+    drain_pipe();
+
+    sigset_t usr2;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &usr2, NULL);
+    start(SIGUSR1, kNothing);
+    r = sigtimedwait(&usr2, NULL, &two_seconds);
+    report("sigtimedwait", mode, r, errno);
+    sigprocmask(SIG_UNBLOCK, &usr2, NULL);
+
+    start(SIGUSR1, kNothing);
+    r = pause();
+    report("pause", mode, r, errno);
+
+    sigset_t none;
+    sigemptyset(&none);
+    start(SIGUSR1, kNothing);
+    r = sigsuspend(&none);
+    report("sigsuspend", mode, r, errno);
+
+    // A blocked signal interrupts nothing; its handler runs once it is unblocked.
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &usr1, NULL);
+    start(SIGUSR1, kWritePipe);
+    r = read(pipe_fds[0], buffer, sizeof(buffer));
+    report("read, blocked", mode, r, errno);
+    sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+    printf("  after unblocking: handler=%s\n", handled ? "ran" : "no");
+}
+
+// The waits below run in a second thread with SIGWINCH unblocked; the main thread blocks it and
+// sends it to the process, so it reaches the waiting thread and runs no handler there.
+struct NoHandlerCase {
+    const char* name;
+    enum After after;
+    int timed;
+    long result;
+    int error;
+    long elapsed_ms;
+};
+
+static void* no_handler_waiter(void* argument) {
+    struct NoHandlerCase* c = argument;
+    sigset_t winch;
+    sigemptyset(&winch);
+    sigaddset(&winch, SIGWINCH);
+    pthread_sigmask(SIG_UNBLOCK, &winch, NULL);
+    long start_ms = now_ms();
+    char buffer[16];
+    struct timespec sleep_time = {0, 600000000};
+    errno = 0;
+    if (!strcmp(c->name, "read pipe")) {
+        c->result = read(pipe_fds[0], buffer, sizeof(buffer));
+    } else if (!strcmp(c->name, "nanosleep")) {
+        c->result = nanosleep(&sleep_time, NULL);
+    } else if (!strcmp(c->name, "clock_nanosleep abs")) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += 600000000;
+        if (until.tv_nsec >= 1000000000) until.tv_sec++, until.tv_nsec -= 1000000000;
+        int e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
+        c->result = e ? -1 : 0;
+        errno = e;
+    } else if (!strcmp(c->name, "futex wait timeout")) {
+        futex_word = 0;
+        c->result = syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &sleep_time, NULL, 0);
+    } else if (!strcmp(c->name, "poll timeout")) {
+        struct pollfd pfd = {pipe_fds[0], POLLIN, 0};
+        c->result = poll(&pfd, 1, 600);
+    } else if (!strcmp(c->name, "select timeout")) {
+        fd_set set;
+        FD_ZERO(&set);
+        FD_SET(pipe_fds[0], &set);
+        struct timeval tv = {0, 600000};
+        c->result = select(pipe_fds[0] + 1, &set, NULL, NULL, &tv);
+    } else if (!strcmp(c->name, "epoll_wait")) {
+        int ep = epoll_create1(0);
+        struct epoll_event ev = {EPOLLIN, {0}};
+        epoll_ctl(ep, EPOLL_CTL_ADD, pipe_fds[0], &ev);
+        c->result = epoll_wait(ep, &ev, 1, 600);
+        close(ep);
+    } else if (!strcmp(c->name, "sigtimedwait")) {
+        sigset_t usr2;
+        sigemptyset(&usr2);
+        sigaddset(&usr2, SIGUSR2);
+        c->result = sigtimedwait(&usr2, NULL, &sleep_time);
+    }
+    c->error = errno;
+    c->elapsed_ms = now_ms() - start_ms;
+    return NULL;
+}
+
+static void without_handler(void) {
+    sigset_t winch;
+    sigemptyset(&winch);
+    sigaddset(&winch, SIGWINCH);
+    sigprocmask(SIG_BLOCK, &winch, NULL);
+    sigset_t usr2;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &usr2, NULL); // inherited by the waiter: sigtimedwait's set
+    static const struct {
+        const char* name;
+        enum After after;
+        int timed;
+    } cases[] = {
+        {"read pipe", kWritePipe, 0},          {"nanosleep", kNothing, 1},
+        {"clock_nanosleep abs", kNothing, 1}, {"futex wait timeout", kNothing, 1},
+        {"poll timeout", kNothing, 1},         {"select timeout", kNothing, 1},
+        {"epoll_wait", kNothing, 0},           {"sigtimedwait", kNothing, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct NoHandlerCase c = {cases[i].name, cases[i].after, cases[i].timed, 0, 0, 0};
+        pthread_t waiter;
+        pthread_create(&waiter, NULL, no_handler_waiter, &c);
+        sleep_ms(300);
+        kill(getpid(), SIGWINCH);
+        sleep_ms(100);
+        if (c.after == kWritePipe) (void)!write(pipe_fds[1], "x", 1);
+        pthread_join(waiter, NULL);
+        // Timed waits of 600 ms: restarted with the time left they end near 600 ms, restarted
+        // from scratch they would take 900 ms. (musl's sigtimedwait retries EINTR itself.)
+        printf("%-20s no handler ret=%ld errno=%s%s\n", c.name, c.result,
+               c.result < 0 ? errno_name(c.error) : "0",
+               !c.timed ? "" : c.elapsed_ms < 750 ? " (in time)" : " (late)");
+        drain_pipe();
+    }
+    sigprocmask(SIG_UNBLOCK, &winch, NULL);
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    main_tid = (pid_t)syscall(SYS_gettid);
+    if (pipe(pipe_fds) != 0) return 1;
+    event_fd = eventfd(0, 0);
+    with_handler(0);
+    with_handler(SA_RESTART);
+
+    // An ignored signal and a default-ignored one are discarded when sent: nothing is
+    // interrupted.
+    signal(SIGUSR2, SIG_IGN);
+    char buffer[16];
+    start(SIGUSR2, kWritePipe);
+    long r = read(pipe_fds[0], buffer, sizeof(buffer));
+    report("read, SIG_IGN", "-", r, errno);
+    start(SIGWINCH, kWritePipe);
+    r = read(pipe_fds[0], buffer, sizeof(buffer));
+    report("read, SIGWINCH dfl", "-", r, errno);
+    signal(SIGUSR2, SIG_DFL);
+
+    without_handler();
+    return 0;
+}
