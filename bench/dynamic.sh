@@ -7,20 +7,24 @@
 #  3. Host memory of N idle python3 instances (default 20): the monitors' summed RSS and PSS
 #     (/proc/PID/smaps_rollup) and how much of that is the shared image file.
 #
-#   bench/dynamic.sh [--build build] [--runs 10] [--idle 20] [--skip-idle]
+# --kernel PATH runs another kernel (e.g. one built from an earlier commit, for before/after).
+#
+#   bench/dynamic.sh [--build build] [--kernel PATH] [--runs 10] [--idle 20] [--skip-idle]
 set -euo pipefail
-build=build runs=10 idle=20 skip_idle=0
+build=build runs=10 idle=20 skip_idle=0 kernel=
 while [ $# -gt 0 ]; do
     case "$1" in
     --build) build="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --idle) idle="$2"; shift 2 ;;
     --skip-idle) skip_idle=1; shift ;;
-    *) echo "usage: $0 [--build DIR] [--runs N] [--idle N] [--skip-idle]" >&2; exit 2 ;;
+    --kernel) kernel="$2"; shift 2 ;;
+    *) echo "usage: $0 [--build DIR] [--kernel PATH] [--runs N] [--idle N] [--skip-idle]" >&2; exit 2 ;;
     esac
 done
 root="$(cd "$(dirname "$0")/.." && pwd)"
 wisp="$root/$build/bin/wisp"
+run="$wisp run${kernel:+ --kernel $(realpath "$kernel")}"
 work="$(mktemp -d)"
 pids=()
 cleanup() {
@@ -34,15 +38,15 @@ musl-gcc -O2 -o "$work/hello.musl-dyn" "$root/tests/guest/hello.c"
 # Warm the image cache so that (1) measures running, not building.
 for cmd in "/usr/bin/python3 -c pass" "/usr/bin/lua5.4 -e ''" "$work/hello.glibc-dyn" \
     "$work/hello.musl-dyn"; do
-    eval "\"$wisp\" run $cmd" >/dev/null 2>&1
+    eval "$run $cmd" >/dev/null 2>&1
 done
 
 echo "== 1. start to exit (hyperfine, $runs runs)"
 hyperfine -N --warmup 1 --runs "$runs" --export-json "$work/start.json" \
-    "/usr/bin/python3 -c pass" "$wisp run /usr/bin/python3 -c pass" \
-    "/usr/bin/lua5.4 -e ''" "$wisp run /usr/bin/lua5.4 -e ''" \
-    "$work/hello.glibc-dyn" "$wisp run $work/hello.glibc-dyn" \
-    "$work/hello.musl-dyn" "$wisp run $work/hello.musl-dyn" >/dev/null 2>&1
+    "/usr/bin/python3 -c pass" "$run /usr/bin/python3 -c pass" \
+    "/usr/bin/lua5.4 -e ''" "$run /usr/bin/lua5.4 -e ''" \
+    "$work/hello.glibc-dyn" "$run $work/hello.glibc-dyn" \
+    "$work/hello.musl-dyn" "$run $work/hello.musl-dyn" >/dev/null 2>&1
 python3 - "$work/start.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
@@ -53,7 +57,7 @@ for i, name in enumerate(names):
     print(f"{name:24} {native:10.1f} {inside:10.1f} {inside / native:7.1f}")
 PY
 echo "   (wisp run --timings of python3 -c pass, guest side:)"
-"$wisp" run --timings /usr/bin/python3 -c pass 2>&1 | grep -E "^  (app|exit|image build)" || true
+$run --timings /usr/bin/python3 -c pass 2>&1 | grep -E "^  (app|exit|image build)" || true
 
 echo "== 2. python3 image: cold build and cache hit"
 # Cold: `wisp build -o` (always builds) with an empty cache, so file digests are computed too.
@@ -61,7 +65,7 @@ echo "== 2. python3 image: cold build and cache hit"
 hyperfine -N --runs 3 --prepare "rm -rf $work/cache" --export-json "$work/cold.json" \
     "env XDG_CACHE_HOME=$work/cache $wisp build -o $work/py.img /usr/bin/python3" >/dev/null 2>&1
 for i in 1 2 3 4 5; do
-    "$wisp" run --timings /usr/bin/python3 -c pass 2>&1 | awk '/image build\/cache/ {print $3}'
+    $run --timings /usr/bin/python3 -c pass 2>&1 | awk '/image build\/cache/ {print $3}'
 done >"$work/hit.txt"
 python3 - "$work/cold.json" "$work/hit.txt" "$work/py.img" <<'PY'
 import json, os, statistics, sys
@@ -74,7 +78,7 @@ PY
 [ "$skip_idle" = 1 ] && exit 0
 echo "== 3. $idle idle python3 instances"
 for i in $(seq "$idle"); do
-    "$wisp" run /usr/bin/python3 -c 'import time; print("up", flush=True); time.sleep(600)' \
+    $run /usr/bin/python3 -c 'import time; print("up", flush=True); time.sleep(600)' \
         >"$work/idle.$i" 2>/dev/null &
     pids+=($!)
 done
