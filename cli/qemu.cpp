@@ -60,16 +60,19 @@ struct Pipe {
 };
 
 // What QEMU gets as fds 3.. : COM1 and COM2 (pipes, output only), COM3 (the control channel) and
-// the virtio console (sockets: both directions).
-constexpr int kChannels = 4;
-enum Channel { kCom1, kCom2, kCom3, kConsole };
+// the two virtio consoles, stdin+stdout and stderr (sockets).
+constexpr int kChannels = 5;
+enum Channel { kCom1, kCom2, kCom3, kConsole, kErrors };
 
 // Where QEMU's microvm puts the first virtio-mmio device: its transports are 512 bytes apart
 // from 0xfeb00000 and a device goes to the last free one of eight (index 7, measured with
 // auto-kernel-cmdline, which appends such a token after our argv — hence our own copy). Its
 // interrupt is IOAPIC input 16 + index with ACPI on and the second IOAPIC off (QEMU 7.2,
 // hw/i386/microvm.c: virtio_irq_base; 5 + index without ACPI, 24 + index on the second IOAPIC).
-constexpr const char* kQemuConsoleToken = "virtio_mmio.device=512@0xfeb00e00:23";
+// The second device (the stderr console) takes index 6. The kernel takes the first console
+// announced as stdin/stdout, the second as stderr.
+constexpr const char* kQemuConsoleTokens =
+    "virtio_mmio.device=512@0xfeb00e00:23 virtio_mmio.device=512@0xfeb00c00:22";
 
 // Ctrl-C while QEMU runs: the handler only writes the signal number here.
 int g_signal_pipe[2] = {-1, -1};
@@ -170,7 +173,7 @@ std::vector<std::string> qemu_argv(const QemuConfig& config) {
         "-kernel", config.kernel_path,
     };
     if (!config.image_path.empty()) argv.insert(argv.end(), {"-initrd", config.image_path});
-    argv.insert(argv.end(), {"-append", std::string(kQemuConsoleToken) + " " + config.cmdline});
+    argv.insert(argv.end(), {"-append", std::string(kQemuConsoleTokens) + " " + config.cmdline});
     // The serial ports and debug-exit port of abi/platform.h.
     argv.insert(argv.end(), {
         "-chardev", "file,id=com1,path=" + config.com1_path,
@@ -180,11 +183,15 @@ std::vector<std::string> qemu_argv(const QemuConfig& config) {
         "-chardev", "socket,id=com3,fd=" + std::to_string(config.com3_fd),
         "-device", "isa-serial,chardev=com3,iobase=" + hex(abi::kPortCom3) + ",irq=4",
         "-device", "isa-debug-exit,iobase=" + hex(abi::kPortDebugExit) + ",iosize=2",
-        // The console (stdin and stdout): virtio-console on virtio-mmio, the modern interface.
+        // The consoles (stdin and stdout; stderr): virtio-console on virtio-mmio, the modern
+        // interface, one virtio-serial device each (the kernel drives port 0 only).
         "-global", "virtio-mmio.force-legacy=false",
         "-chardev", "socket,id=console,fd=" + std::to_string(config.console_fd),
-        "-device", "virtio-serial-device,max_ports=1",
-        "-device", "virtconsole,chardev=console",
+        "-device", "virtio-serial-device,id=serial0,max_ports=1",
+        "-device", "virtconsole,chardev=console,bus=serial0.0",
+        "-chardev", "socket,id=errors,fd=" + std::to_string(config.errors_fd),
+        "-device", "virtio-serial-device,id=serial1,max_ports=1",
+        "-device", "virtconsole,chardev=errors,bus=serial1.0",
     });
     // clang-format on
     return argv;
@@ -195,18 +202,19 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
     auto start = std::chrono::steady_clock::now();
     QemuResult result;
     Pipe com[2];
-    int sockets[2][2]; // COM3 and the console: [0] ours, [1] QEMU's
+    int sockets[3][2]; // COM3 and the consoles: [0] ours, [1] QEMU's
     for (auto& pair : sockets)
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
             throw UserError(std::string("cannot create a socket pair for QEMU: ") +
                             strerror(errno));
 
     // In the child the write ends become fds 3, 4 (QEMU opens them as /dev/fd/N, a fresh open
-    // of the same pipe), the sockets fds 5 and 6. Everything else we hold is close-on-exec.
+    // of the same pipe), the sockets fds 5, 6 and 7. Everything else we hold is close-on-exec.
     config.com1_path = "/dev/fd/3";
     config.com2_path = "/dev/fd/4";
     config.com3_fd = 5;
     config.console_fd = 6;
+    config.errors_fd = 7;
     std::vector<std::string> args = qemu_argv(config);
     std::vector<char*> argv;
     for (std::string& a : args)
@@ -217,7 +225,7 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
     // ends out of the way first.
     int high_fd[kChannels];
     int* qemu_end[kChannels] = {&com[0].write_end, &com[1].write_end, &sockets[0][1],
-                                &sockets[1][1]};
+                                &sockets[1][1], &sockets[2][1]};
     for (int i = 0; i < kChannels; i++) {
         high_fd[i] = fcntl(*qemu_end[i], F_DUPFD_CLOEXEC, 10);
         if (high_fd[i] < 0) throw UserError(std::string("cannot start QEMU: ") + strerror(errno));
@@ -230,8 +238,9 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
         close(*qemu_end[i]);
         *qemu_end[i] = -1;
     }
-    int our_end[kChannels] = {com[0].read_end, com[1].read_end, sockets[0][0], sockets[1][0]};
-    for (int fd : {sockets[0][0], sockets[1][0]})
+    int our_end[kChannels] = {com[0].read_end, com[1].read_end, sockets[0][0], sockets[1][0],
+                              sockets[2][0]};
+    for (int fd : {sockets[0][0], sockets[1][0], sockets[2][0]})
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 
     // Ctrl-C becomes a `signal=2` record for the kernel while QEMU runs (and, with a terminal,
@@ -261,9 +270,9 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
         else if (n < 0 && errno != EAGAIN && errno != EINTR) pending.clear(); // QEMU is gone
     };
 
-    // Forward until QEMU has closed all four channels (it exits; nothing else holds them).
+    // Forward until QEMU has closed all the channels (it exits; nothing else holds them).
     static char buffer[65536];
-    bool open[kChannels] = {true, true, true, true};
+    bool open[kChannels] = {true, true, true, true, true};
     int open_count = kChannels;
     while (open_count > 0) {
         pollfd fds[kChannels + 2];
@@ -317,7 +326,7 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
             std::string_view chunk(buffer, static_cast<size_t>(n));
             if (i == kCom1 || i == kConsole)
                 on_stdout(chunk);
-            else if (i == kCom2)
+            else if (i == kCom2 || i == kErrors)
                 on_stderr(chunk);
             else
                 result.control.feed(chunk);
@@ -330,8 +339,8 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
         close(g_signal_pipe[1]);
         g_signal_pipe[0] = g_signal_pipe[1] = -1;
     }
-    close(sockets[0][0]);
-    close(sockets[1][0]);
+    for (auto& pair : sockets)
+        close(pair[0]);
     result.control.finish();
     while (waitpid(pid, &result.wait_status, 0) < 0 && errno == EINTR) {
     }

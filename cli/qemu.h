@@ -4,7 +4,8 @@
 // `wisp run --hypervisor qemu`: boots the same kernel and image on QEMU's microvm machine. QEMU
 // runs as a child process (no shell); its devices come back to us over pipes and sockets:
 //   virtio-console <-> our stdin and stdout (COM1 -> stdout too: the kernel falls back to it),
-//   COM2 -> our stderr (via StderrStream), COM3 <-> control records (the kernel's `exit=N`...;
+//   a second virtio-console -> our stderr, COM2 (kernel messages) -> our stderr too (both via
+//   StderrStream), COM3 <-> control records (the kernel's `exit=N`...;
 //   ours: `signal=2` on Ctrl-C, `stdin.eof=N` when our stdin ends after N bytes).
 #include <cstdint>
 #include <functional>
@@ -25,10 +26,10 @@ struct QemuConfig {
     int cpus = 1;
     bool kvm = true; // false: TCG emulation
     std::string cpu; // the -cpu value
-    // Where COM1/COM2 appear in QEMU (paths it opens, e.g. /dev/fd/3); COM3 and the console
-    // are connected sockets QEMU inherits as these descriptors.
+    // Where COM1/COM2 appear in QEMU (paths it opens, e.g. /dev/fd/3); COM3 and the consoles
+    // (stdin+stdout, stderr) are connected sockets QEMU inherits as these descriptors.
     std::string com1_path, com2_path;
-    int com3_fd = 5, console_fd = 6;
+    int com3_fd = 5, console_fd = 6, errors_fd = 7;
     // The app's stdin (-1: empty), and the host signals forwarded to the app while QEMU runs,
     // as the records signal_record makes of them (unset: `signal=N`; empty: none).
     int stdin_fd = -1;

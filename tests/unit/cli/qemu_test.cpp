@@ -49,7 +49,8 @@ TEST(QemuArgv, Basics) {
     EXPECT_EQ(after(argv, "-initrd"), "/cache/app.img");
     // One argv entry, no shell; the console's location ahead of the kernel options.
     EXPECT_EQ(after(argv, "-append"),
-              "virtio_mmio.device=512@0xfeb00e00:23 env=PATH=/bin -- /app a b");
+              "virtio_mmio.device=512@0xfeb00e00:23 virtio_mmio.device=512@0xfeb00c00:22 "
+              "env=PATH=/bin -- /app a b");
     for (const char* flag : {"-nodefaults", "-no-user-config", "-nographic", "-no-reboot"})
         EXPECT_TRUE(contains(argv, flag)) << flag;
 }
@@ -62,7 +63,9 @@ TEST(QemuArgv, SerialPortsAndDebugExit) {
     EXPECT_TRUE(contains(argv, "isa-serial,chardev=com2,iobase=0x2f8,irq=3"));
     EXPECT_TRUE(contains(argv, "socket,id=com3,fd=5"));
     EXPECT_TRUE(contains(argv, "socket,id=console,fd=6"));
-    EXPECT_TRUE(contains(argv, "virtconsole,chardev=console"));
+    EXPECT_TRUE(contains(argv, "virtconsole,chardev=console,bus=serial0.0"));
+    EXPECT_TRUE(contains(argv, "socket,id=errors,fd=7"));
+    EXPECT_TRUE(contains(argv, "virtconsole,chardev=errors,bus=serial1.0"));
     EXPECT_TRUE(contains(argv, "isa-serial,chardev=com3,iobase=0x3e8,irq=4"));
     EXPECT_TRUE(contains(argv, "isa-debug-exit,iobase=0x501,iosize=2"));
 }
