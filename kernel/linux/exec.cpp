@@ -42,13 +42,6 @@ uint64_t stack_bytes_needed(std::string_view execfn, std::span<const std::string
     return bytes;
 }
 
-// A file of the image stored in one piece: its bytes (through the direct map) and where they are
-// in guest-physical memory, so segments can be mapped from it without copying.
-struct ImageFile {
-    std::span<const uint8_t> bytes;
-    uint64_t paddr;
-};
-
 Result<ImageFile> find_in_image(const ImageLocation& loc, std::string_view path,
                                 const char** reason) {
     auto inode = loc.image->resolve(path, true);
@@ -124,16 +117,19 @@ ImageLocation g_boot_image;
 
 const ImageLocation& boot_image() { return g_boot_image; }
 
-Result<void> check_program(const ImageLocation& loc, std::string_view path, const char** reason) {
-    ImageFile program = TRY(find_in_image(loc, path, reason));
+Result<Program> prepare_program(const ImageLocation& loc, std::string_view path,
+                                const char** reason) {
+    Program program;
+    program.file = TRY(find_in_image(loc, path, reason));
     elf::ElfProblem problem = elf::ElfProblem::None;
-    auto file = elf::ElfFile::parse(program.bytes, &problem);
-    if (file.is_error()) {
+    auto elf = elf::ElfFile::parse(program.file.bytes, &problem);
+    if (elf.is_error()) {
         *reason = elf::describe(problem);
-        return file.error();
+        return elf.error();
     }
-    if (!file->has_interpreter()) return {};
-    std::string_view interp_path = file->interpreter();
+    program.elf = elf.release_value();
+    if (!program.elf->has_interpreter()) return program;
+    std::string_view interp_path = program.elf->interpreter();
     auto interp = find_in_image(loc, interp_path, reason);
     if (interp.is_error()) {
         *reason = interpreter_reason(interp_path, *reason);
@@ -145,22 +141,28 @@ Result<void> check_program(const ImageLocation& loc, std::string_view path, cons
                                                                         : "has an interpreter itself");
         return Errno::NOEXEC;
     }
-    return {};
+    program.interpreter_file = interp.value();
+    program.interpreter_elf = interp_elf.release_value();
+    return program;
 }
 
 ExecFailure exec_program(const ImageLocation& loc, std::string_view path, std::string_view execfn,
                          std::span<const std::string_view> argv, std::span<const std::string_view> envp) {
     g_boot_image = loc;
-    auto& as = mm::address_space();
     // Image pages are mapped read-only and never freed; the address space must know them.
-    as.set_image_range(loc.paddr, loc.size);
-
+    mm::address_space().set_image_range(loc.paddr, loc.size);
     const char* reason = nullptr;
-    auto program = find_in_image(loc, path, &reason);
+    auto program = prepare_program(loc, path, &reason);
     if (program.is_error()) return {program.error(), reason};
+    return load_program(program.value(), path, execfn, argv, envp);
+}
+
+ExecFailure load_program(const Program& program, std::string_view path, std::string_view execfn,
+                         std::span<const std::string_view> argv,
+                         std::span<const std::string_view> envp) {
+    auto& as = mm::address_space();
+    const elf::ElfFile* file = &*program.elf;
     elf::ElfProblem problem = elf::ElfProblem::None;
-    auto file = elf::ElfFile::parse(program->bytes, &problem);
-    if (file.is_error()) return {file.error(), elf::describe(problem)};
 
     // Stack at the top, mmap area below it (the interpreter goes there), heap after the program.
     uint64_t stack_top = kStackTopMax - random_pages(kStackRandomPages);
@@ -170,9 +172,9 @@ ExecFailure exec_program(const ImageLocation& loc, std::string_view path, std::s
     as.set_mmap_base(stack_top - gap - random_pages(kPieRandomPages));
 
     uint64_t base = file->is_dynamic_object() ? kPieBase + random_pages(kPieRandomPages) : 0;
-    auto bias = elf::load_bias_for(file.value(), base);
+    auto bias = elf::load_bias_for(*file, base);
     if (bias.is_error()) return {bias.error(), "cannot place the program"};
-    auto highest = map_segments(file.value(), program.value(), bias.value(), path.data(), &problem);
+    auto highest = map_segments(*file, program.file, bias.value(), path.data(), &problem);
     if (highest.is_error())
         return {highest.error(), problem != elf::ElfProblem::None ? elf::describe(problem)
                                                                   : "out of memory mapping the program"};
@@ -187,22 +189,16 @@ ExecFailure exec_program(const ImageLocation& loc, std::string_view path, std::s
         // PT_INTERP: the dynamic linker, from the image, at a randomized base in the mmap area;
         // the program starts in it with AT_BASE = its bias and AT_ENTRY = the program's entry.
         std::string_view interp_path = file->interpreter();
-        auto interp = find_in_image(loc, interp_path, &reason);
-        if (interp.is_error()) return {interp.error(), interpreter_reason(interp_path, reason)};
-        auto interp_elf = elf::ElfFile::parse(interp->bytes, &problem);
-        if (interp_elf.is_error() || interp_elf->has_interpreter())
-            return {Errno::NOEXEC, interpreter_reason(interp_path, interp_elf.is_error()
-                                                                   ? elf::describe(problem)
-                                                                   : "has an interpreter itself")};
+        const elf::ElfFile* interp_elf = &*program.interpreter_elf;
         uint64_t interp_bias = 0;
         if (interp_elf->is_dynamic_object()) {
-            auto at = interpreter_base(interp_elf.value());
+            auto at = interpreter_base(*interp_elf);
             if (at.is_error()) return {Errno::NOMEM, "no room for the interpreter"};
-            auto b = elf::load_bias_for(interp_elf.value(), at.value());
+            auto b = elf::load_bias_for(*interp_elf, at.value());
             if (b.is_error()) return {b.error(), interpreter_reason(interp_path, "cannot place it")};
             interp_bias = b.value();
         }
-        auto mapped = map_segments(interp_elf.value(), interp.value(), interp_bias,
+        auto mapped = map_segments(*interp_elf, program.interpreter_file, interp_bias,
                                    interp_path.data(), &problem);
         if (mapped.is_error())
             return {mapped.error(),

@@ -83,13 +83,14 @@ Result<long> execve_at(int dirfd, UserPtr<const char> user_path, UserPtr<const u
     auto envp = TRY(strings.copy(user_envp));
 
     const char* reason = nullptr;
-    if (auto checked = check_program(boot_image(), canonical, &reason); checked.is_error()) {
+    auto program = prepare_program(boot_image(), canonical, &reason);
+    if (program.is_error()) {
         // Only the image's own files can be loaded (mapped from its pages); a program written
         // to /tmp at run time is refused with a note naming why.
-        if (checked.error().code != Errno::NOEXEC)
+        if (program.error().code != Errno::NOEXEC)
             log("wisp: execve %.*s: %s\n", static_cast<int>(canonical.size()), canonical.data(),
                 reason);
-        return checked.error().code == Errno::NOENT ? Errno::ACCES : checked.error();
+        return program.error().code == Errno::NOENT ? Errno::ACCES : program.error();
     }
     if (sched::live_threads() > 1) {
         // FIXME: Linux ends the other threads (de_thread); until the scheduler can, refuse.
@@ -113,7 +114,7 @@ Result<long> execve_at(int dirfd, UserPtr<const char> user_path, UserPtr<const u
     self.clear_child_tid = 0;
     platform::set_user_tls(0);
     mm::address_space().clear();
-    ExecFailure failure = exec_program(boot_image(), {g_program_path, canonical.size()},
+    ExecFailure failure = load_program(program.value(), {g_program_path, canonical.size()},
                                        {g_execfn, execfn.size()}, argv, envp);
     // The old program is gone: Linux forces SIGSEGV here (e.g. out of memory for the stack).
     kill_process(11, failure.reason);
