@@ -7,6 +7,7 @@
 
 #include <new>
 
+#include "linux/cpu_timers.h"
 #include "linux/interval_timer.h"
 #include "linux/process.h"
 #include "linux/signals.h"
@@ -35,11 +36,15 @@ uint64_t g_sequence = 0; // numbers every arming of every timer: a reused id is 
 
 class PosixTimer {
   public:
-    PosixTimer(int id, int clock, const Sigevent& event)
-        : m_id(id), m_clock(clock), m_event(event), m_sequence(++g_sequence), m_timer(&expired, this) {}
+    // `cpu`: the CPU-time clock it runs on, if `on_cpu_clock` (linux/cpu_timers.h).
+    PosixTimer(int id, int clock, const Sigevent& event, bool on_cpu_clock, CpuClock cpu)
+        : m_id(id), m_clock(clock), m_event(event), m_sequence(++g_sequence),
+          m_on_cpu_clock(on_cpu_clock), m_timer(&expired, this), m_cpu_timer(cpu, &cpu_expired, this) {}
+    ~PosixTimer() { m_cpu_timer.set(0, 0); }
 
     Result<void> set(int flags, const Itimerspec& spec) {
-        TRY(m_timer.set(spec, m_clock, flags & kTimerAbstime));
+        if (m_on_cpu_clock) TRY(m_cpu_timer.set(spec, flags & kTimerAbstime));
+        else TRY(m_timer.set(spec, m_clock, flags & kTimerAbstime));
         m_overrun = m_pending_overrun = 0;
         // A signal still queued from the previous arming is stale now (dropped at delivery).
         m_sequence = ++g_sequence;
@@ -47,14 +52,15 @@ class PosixTimer {
         return {};
     }
     uint64_t sequence() const { return m_sequence; }
-    Itimerspec get() { return m_timer.get(); }
+    Itimerspec get() { return m_on_cpu_clock ? m_cpu_timer.get() : m_timer.get(); }
     int overrun() const { return m_overrun; }
     int take_overrun() {
         m_queued = false;
         // Expirations up to now belong to the signal being delivered (Linux forwards the timer
         // at delivery), not to a new one.
         m_delivering = true;
-        m_timer.catch_up();
+        if (m_on_cpu_clock) m_cpu_timer.catch_up();
+        else m_timer.catch_up();
         m_delivering = false;
         m_overrun = m_pending_overrun;
         m_pending_overrun = 0;
@@ -66,8 +72,13 @@ class PosixTimer {
 
     // Sends the signal unless its last one is still queued: then the expirations add to the overrun
     // the pending signal reports when it is delivered.
+    static void cpu_expired(CpuTimer& timer, uint64_t count) {
+        notify(static_cast<PosixTimer*>(timer.owner()), count);
+    }
     static void expired(IntervalTimer& timer, uint64_t count) {
-        auto* self = static_cast<PosixTimer*>(timer.owner());
+        notify(static_cast<PosixTimer*>(timer.owner()), count);
+    }
+    static void notify(PosixTimer* self, uint64_t count) {
         const Sigevent& e = self->m_event;
         if (e.notify == kSigevNone) return;
         sched::Thread* target = nullptr;
@@ -100,7 +111,9 @@ class PosixTimer {
     bool m_delivering = false;
     bool m_queued = false;
     uint64_t m_sequence;     // its signal is queued, not yet delivered (Linux: the preallocated sigqueue)
-    IntervalTimer m_timer;
+    bool m_on_cpu_clock;
+    IntervalTimer m_timer;     // on a wall or monotonic clock
+    CpuTimer m_cpu_timer;      // on a CPU-time clock
 };
 
 PosixTimer* g_timers[kMaxTimers];
@@ -119,6 +132,8 @@ int take_timer_signal(int id, uint64_t sequence) {
 }
 
 Result<long> sys_timer_create(int clock, UserPtr<const char> event_user, UserPtr<int> id_out) {
+    CpuClock cpu;
+    bool on_cpu_clock = false;
     switch (clock) {
     case kClockRealtime:
     case kClockMonotonic:
@@ -126,7 +141,12 @@ Result<long> sys_timer_create(int clock, UserPtr<const char> event_user, UserPtr
     case kClockRealtimeAlarm:
     case kClockBoottimeAlarm:
     case kClockTai: break;
-    default: return Errno::INVAL; // FIXME: CPU-time timers (CLOCK_*_CPUTIME_ID)
+    default:
+        // CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID (the calling thread's) and the
+        // clock_getcpuclockid ids; EINVAL for anything else.
+        if (!is_cpu_clock(clock)) return Errno::INVAL;
+        cpu = TRY(cpu_clock_of(clock));
+        on_cpu_clock = true;
     }
     int id = 0;
     while (id < kMaxTimers && g_timers[id])
@@ -156,7 +176,7 @@ Result<long> sys_timer_create(int clock, UserPtr<const char> event_user, UserPtr
         default: return Errno::INVAL;
         }
     }
-    auto* timer = new (std::nothrow) PosixTimer(id, clock, event);
+    auto* timer = new (std::nothrow) PosixTimer(id, clock, event, on_cpu_clock, cpu);
     if (!timer) return Errno::NOMEM;
     if (id_out.write(id).is_error()) {
         delete timer;

@@ -7,6 +7,7 @@
 
 #include "lib/print.h"
 #include "linux/blocking.h"
+#include "linux/cpu_timers.h"
 #include "linux/interval_timer.h"
 #include "linux/posix_timers.h"
 #include "linux/process.h"
@@ -388,12 +389,13 @@ bool has_deliverable_signal() {
 // handler's sa_mask applies to the ones after it.
 void deliver_pending_signals(TrapFrame& frame) {
     sched::LinuxThread& t = self();
-    for (;;) {
+    resume_cpu_timers(); // a thread is about to run: CPU clocks move again
+    while (has_deliverable_signal()) {
         SignalInfo info = take_next(~t.blocked_signals);
-        if (info.signal == 0) break;
+        if (info.signal == 0) break; // only stale timer signals
         if (!deliver(frame, info)) kill_for_bad_frame(frame);
     }
-    settle_restart(frame, false, 0); // no handler ran: the interrupted call goes on
+    if (t.restart_number >= 0) settle_restart(frame, false, 0); // no handler ran: the call goes on
     if (t.restore_suspended_mask) { // nothing ran a handler: sigsuspend's mask ends here
         t.blocked_signals = t.suspended_mask;
         t.restore_suspended_mask = false;

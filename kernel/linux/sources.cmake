@@ -32,6 +32,7 @@ list(APPEND WISP_KERNEL_SOURCES
 list(APPEND WISP_KERNEL_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/anon_inode.cpp
     ${CMAKE_CURRENT_LIST_DIR}/blocking.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/cpu_timers.cpp
     ${CMAKE_CURRENT_LIST_DIR}/epoll.cpp
     ${CMAKE_CURRENT_LIST_DIR}/eventfd.cpp
     ${CMAKE_CURRENT_LIST_DIR}/interval_timer.cpp

@@ -9,6 +9,7 @@
 #include "linux/syscalls.h"
 #include "mm/frames.h"
 #include "platform/platform.h"
+#include "sched/thread.h"
 
 namespace wisp::linux {
 
@@ -221,11 +222,14 @@ Result<long> sys_sysinfo(UserPtr<char> out) {
     return 0;
 }
 
+// User and system CPU time (sched::thread_system_ns: the time inside system calls is system
+// time, the rest user time).
 Result<long> sys_times(UserPtr<char> out) {
-    // FIXME: CPU time is not accounted; the process is charged its lifetime as user time.
-    int64_t ticks = static_cast<int64_t>(platform::monotonic_ns() / 10'000'000); // USER_HZ
+    constexpr uint64_t kNsPerTick = 10'000'000; // USER_HZ = 100
+    int64_t ticks = static_cast<int64_t>(platform::monotonic_ns() / kNsPerTick);
     if (!out.is_null()) {
-        Tms t{ticks, 0, 0, 0};
+        uint64_t total = sched::process_cpu_ns(), system = sched::process_system_ns();
+        Tms t{static_cast<int64_t>((total - system) / kNsPerTick), static_cast<int64_t>(system / kNsPerTick), 0, 0};
         TRY(copy_to_user(out.address(), &t, sizeof(t)));
     }
     return ticks;
@@ -236,9 +240,14 @@ Result<long> sys_getrusage(int who, UserPtr<char> out) {
     if (who != kSelf && who != kChildren && who != kThread) return Errno::INVAL;
     Rusage usage{};
     if (who != kChildren) {
-        uint64_t us = platform::monotonic_ns() / 1000;
-        usage.ru_utime = {static_cast<int64_t>(us / 1'000'000),
-                          static_cast<int64_t>(us % 1'000'000)};
+        const sched::Thread* self = sched::current();
+        uint64_t total = who == kThread ? sched::thread_cpu_ns(self) : sched::process_cpu_ns();
+        uint64_t system = who == kThread ? sched::thread_system_ns(self) : sched::process_system_ns();
+        auto timeval = [](uint64_t ns) {
+            return Timeval{static_cast<int64_t>(ns / 1'000'000'000), static_cast<int64_t>(ns % 1'000'000'000 / 1000)};
+        };
+        usage.ru_utime = timeval(total - system);
+        usage.ru_stime = timeval(system);
         usage.ru_maxrss = static_cast<int64_t>(used_frames() * (mm::kPageSize / 1024));
     }
     TRY(copy_to_user(out.address(), &usage, sizeof(usage)));

@@ -2,6 +2,7 @@
 // The clocks: wall, monotonic and CPU time. The vDSO (kernel/vdso/) answers most reads in user
 // mode from the same clock parameters; these are its fallback and the CPU-time clocks.
 #include "linux/abi_types.h"
+#include "linux/cpu_timers.h"
 #include "linux/syscalls.h"
 #include "linux/process.h"
 #include "platform/platform.h"
@@ -11,30 +12,9 @@
 namespace wisp::linux {
 namespace {
 
-constexpr int kClockRealtime = 0, kClockRealtimeCoarse = 5, kClockTai = 11;
-constexpr int kClockMonotonicCoarse = 6, kClockRealtimeAlarm = 8, kClockBoottimeAlarm = 9;
+// (kClockRealtime and the others timers take: linux/interval_timer.h)
+constexpr int kClockRealtimeCoarse = 5, kClockMonotonicCoarse = 6;
 constexpr uint64_t kNsPerSec = 1'000'000'000;
-
-// A CPU-time clock of a process or thread by id (clock_getcpuclockid, pthread_getcpuclockid):
-// the id is ~pid << 3, bit 2 marking a thread, the low two bits PROF, VIRT or SCHED (Linux
-// include/linux/posix-timers.h). User and system time are not told apart, so all three read the
-// same.
-Result<uint64_t> cpu_clock_now(int clock) {
-    if (clock >= 0) return Errno::INVAL;
-    if ((clock & 3) == 3) return Errno::INVAL;
-    int pid = ~(clock >> 3);
-    if (clock & 4) {
-        if (pid == 0) return sched::thread_cpu_ns(sched::current());
-        const sched::Thread* found = nullptr;
-        sched::for_each_thread([&](sched::Thread* t) {
-            if (t->tid == pid) found = t;
-        });
-        if (!found) return Errno::INVAL;
-        return sched::thread_cpu_ns(found);
-    }
-    if (pid != 0 && pid != Process::kPid) return Errno::INVAL;
-    return sched::process_cpu_ns();
-}
 
 Result<uint64_t> clock_now(int clock) {
     switch (clock) {
@@ -47,9 +27,9 @@ Result<uint64_t> clock_now(int clock) {
     case kClockMonotonicCoarse:
     case 7: // BOOTTIME
     case kClockBoottimeAlarm: return platform::monotonic_ns();
-    case 2: return sched::process_cpu_ns();                 // PROCESS_CPUTIME_ID
-    case 3: return sched::thread_cpu_ns(sched::current()); // THREAD_CPUTIME_ID
-    default: return cpu_clock_now(clock);
+    // CPU-time clocks (PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID, clock_getcpuclockid ids): user
+    // plus system time, or user time for the VIRT ones (linux/cpu_timers.h).
+    default: return cpu_clock_now(TRY(cpu_clock_of(clock)));
     }
 }
 

@@ -250,7 +250,9 @@ namespace wisp {
 void handle_syscall(TrapFrame& frame) {
     using namespace linux;
     uint64_t number = frame.rax;
-    sched::current()->linux.frame = &frame;
+    sched::Thread* self = sched::current();
+    sched::enter_system_call(self);
+    self->linux.frame = &frame;
     const uint64_t args[6] = {frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9};
     RawHandler handler = number < kTableSize ? kTable[number] : nullptr;
     bool strace = process().strace;
@@ -261,6 +263,7 @@ void handle_syscall(TrapFrame& frame) {
     // rt_sigreturn's result is the restored rax, whatever it holds: never a restart.
     if (is_restart_code(result) && number != 15) [[unlikely]] note_syscall_restart(number);
     deliver_pending_signals(frame);
+    sched::leave_system_call(self);
 }
 
 } // namespace wisp

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Sleeping and the real-time interval timer: nanosleep, clock_nanosleep, alarm, setitimer and
-// getitimer (ITIMER_REAL). One thread: the only waiter is the caller. The CPU halts while it
+// Sleeping and the interval timers: nanosleep, clock_nanosleep, alarm, setitimer and getitimer
+// (ITIMER_REAL here; ITIMER_VIRTUAL and ITIMER_PROF on CPU-time clocks, linux/cpu_timers.h).
+// The CPU halts while it
 // waits (platform::wait_until), woken by the APIC deadline timer.
 #include "linux/abi_types.h"
+#include "linux/cpu_timers.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
 #include "platform/platform.h"
@@ -53,6 +55,20 @@ struct Itimerval {
     Timeval interval;
     Timeval value;
 };
+
+// ITIMER_VIRTUAL counts the process's user time and sends SIGVTALRM, ITIMER_PROF its user and
+// system time and sends SIGPROF (Linux kernel/time/itimer.c), both to the process.
+constexpr int kSigVtalrm = 26, kSigProf = 27;
+void fire_cpu_itimer(CpuTimer& timer, uint64_t);
+CpuTimer g_virtual_timer({0, true}, fire_cpu_itimer, nullptr);
+CpuTimer g_prof_timer({0, false}, fire_cpu_itimer, nullptr);
+
+void fire_cpu_itimer(CpuTimer& timer, uint64_t) {
+    int signal = &timer == &g_virtual_timer ? kSigVtalrm : kSigProf;
+    send_signal(SignalInfo{signal, kSiKernel, 0, 0, 0, 0, 0});
+}
+
+CpuTimer& cpu_itimer(int which) { return which == kItimerVirtual ? g_virtual_timer : g_prof_timer; }
 
 Result<uint64_t> timespec_ns(UserPtr<const Timespec> ts) {
     Timespec t = TRY(ts.read());
@@ -133,8 +149,9 @@ Result<long> sys_clock_nanosleep(int clock, int flags, UserPtr<const Timespec> r
     case 7:  // BOOTTIME
     case 11: // TAI
         break;
-    case 3: return Errno::INVAL; // THREAD_CPUTIME_ID is not allowed
-    default: return Errno::INVAL; // FIXME: PROCESS_CPUTIME_ID needs CPU-time accounting
+    default:
+        if (is_cpu_clock(clock)) return cpu_clock_nanosleep(clock, flags & kTimerAbstime, request, remaining);
+        return Errno::INVAL;
     }
     // Linux looks only at TIMER_ABSTIME and ignores the other flag bits.
     return nanosleep_common(clock, flags & kTimerAbstime, request, remaining);
@@ -147,6 +164,12 @@ Result<long> sys_getitimer(int which, UserPtr<char> value) {
         uint64_t now = platform::monotonic_ns();
         uint64_t left = g_real_timer.expiry_ns > now ? g_real_timer.expiry_ns - now : 1000;
         v = {ns_timeval(g_real_timer.interval_ns), ns_timeval(left)};
+    } else if (which != kItimerReal && cpu_itimer(which).armed()) {
+        Itimerspec s = cpu_itimer(which).get();
+        uint64_t left = static_cast<uint64_t>(s.value.tv_sec) * kNsPerSec + static_cast<uint64_t>(s.value.tv_nsec);
+        uint64_t interval = static_cast<uint64_t>(s.interval.tv_sec) * kNsPerSec + static_cast<uint64_t>(s.interval.tv_nsec);
+        // Linux get_cpu_itimer(): one about to fire reports a tick (4 ms at HZ=250).
+        v = {ns_timeval(interval), ns_timeval(left < 1000 ? 4'000'000 : left)};
     }
     TRY(copy_to_user(value.address(), &v, sizeof(v)));
     return 0;
@@ -159,7 +182,12 @@ Result<long> sys_setitimer(int which, UserPtr<const char> value, UserPtr<char> o
     uint64_t value_ns = TRY(timeval_ns(fresh.value));
     uint64_t interval_ns = TRY(timeval_ns(fresh.interval));
     if (!old_value.is_null()) TRY(sys_getitimer(which, old_value));
-    if (which != kItimerReal) return 0; // FIXME: CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF)
+    if (which != kItimerReal) {
+        CpuTimer& timer = cpu_itimer(which);
+        if (value_ns == 0) timer.set(0, 0);
+        else timer.set(TRY(cpu_clock_now(timer.clock())) + value_ns, interval_ns);
+        return 0;
+    }
     set_real_timer(value_ns == 0 ? 0 : platform::monotonic_ns() + value_ns, interval_ns);
     return 0;
 }

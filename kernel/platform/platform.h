@@ -44,6 +44,8 @@ int read_control_byte();
 
 // ---- time and randomness ----
 uint64_t cycles(); // the TSC
+// A number of cycles (a difference of cycles() values) in nanoseconds.
+uint64_t cycles_to_ns(uint64_t cycles);
 // Nanoseconds since boot (kvmclock where the hypervisor offers it, else the TSC).
 uint64_t monotonic_ns();
 // Nanoseconds since the Unix epoch at monotonic_ns() == 0 (kvmclock wall clock or CMOS RTC).

@@ -24,6 +24,7 @@ uint64_t g_slice_end = 0;
 uint64_t g_run_start = 0;
 bool g_idle = false;
 uint64_t g_reaped_cpu_ns = 0;
+uint64_t g_reaped_system_cycles = 0;
 
 uint64_t earliest(uint64_t a, uint64_t b) { return a == 0 ? b : (b == 0 || a < b ? a : b); }
 
@@ -36,6 +37,7 @@ void reap() {
     while (p->next != dead) p = p->next;
     p->next = dead->next;
     g_reaped_cpu_ns += dead->cpu_ns;
+    g_reaped_system_cycles += dead->system_cycles;
     mm::kfree(dead->kernel_stack);
     dead->~Thread();
     // The boot thread (the program's main thread) is a static object, not a heap block: it
@@ -82,6 +84,7 @@ void make_runnable(Thread* t) {
 void reschedule() {
     uint64_t now = platform::monotonic_ns();
     if (!g_idle) g_current->cpu_ns += now - g_run_start;
+    if (g_current->in_system_call) g_current->system_cycles += platform::cycles() - g_current->system_since;
     g_idle = true;
     for (;;) {
         Thread* next = dequeue();
@@ -100,6 +103,7 @@ void reschedule() {
             } else {
                 arm_timer();
             }
+            if (g_current->in_system_call) g_current->system_since = platform::cycles();
             reap();
             return;
         }
@@ -246,6 +250,31 @@ uint64_t process_cpu_ns() {
     } while (t != g_current);
     if (!g_idle) ns += platform::monotonic_ns() - g_run_start;
     return ns;
+}
+
+namespace {
+uint64_t running_system_cycles(const Thread* t) {
+    uint64_t cycles = t->system_cycles;
+    if (t == g_current && t->in_system_call && !g_idle) cycles += platform::cycles() - t->system_since;
+    return cycles;
+}
+
+// Never more than the thread's CPU time: the two clocks are read at different moments.
+uint64_t bounded(uint64_t system_ns, uint64_t cpu_ns) { return system_ns < cpu_ns ? system_ns : cpu_ns; }
+} // namespace
+
+uint64_t thread_system_ns(const Thread* thread) {
+    return bounded(platform::cycles_to_ns(running_system_cycles(thread)), thread_cpu_ns(thread));
+}
+
+uint64_t process_system_ns() {
+    uint64_t cycles = g_reaped_system_cycles;
+    Thread* t = g_current;
+    do {
+        cycles += running_system_cycles(t);
+        t = t->next;
+    } while (t != g_current);
+    return bounded(platform::cycles_to_ns(cycles), process_cpu_ns());
 }
 
 bool should_preempt(uint64_t now_ns) { return g_run_head != nullptr && now_ns >= g_slice_end; }

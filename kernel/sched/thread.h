@@ -54,6 +54,12 @@ struct Thread {
     bool timed_out = false;        // the last block ended by its deadline
     void* kernel_stack = nullptr;  // freed when the thread is reaped (0 for the boot thread)
     uint64_t cpu_ns = 0;           // time on the CPU up to its last switch away
+    // The part of it spent in system calls (system time; the rest is user time), in TSC cycles:
+    // a system call runs from enter_system_call() to leave_system_call(), and its clock stops
+    // while the thread is switched away.
+    uint64_t system_cycles = 0;
+    uint64_t system_since = 0;     // cycles when it entered the call or was switched back in
+    bool in_system_call = false;
     LinuxThread linux;
     platform::ThreadContext context;
 };
@@ -86,6 +92,19 @@ void wait_for_event(uint64_t deadline);
 // Time the CPU spends halted is nobody's.
 uint64_t thread_cpu_ns(const Thread* thread);
 uint64_t process_cpu_ns();
+// The system-call part of those (system time). Two cycle-counter reads per system call: the
+// clock is not read on that path. Time in interrupts and page faults counts as user time.
+// `t`: the running thread.
+inline void enter_system_call(Thread* t) {
+    t->in_system_call = true;
+    t->system_since = platform::cycles();
+}
+inline void leave_system_call(Thread* t) {
+    t->system_cycles += platform::cycles() - t->system_since;
+    t->in_system_call = false;
+}
+uint64_t thread_system_ns(const Thread* thread);
+uint64_t process_system_ns();
 // Reprograms the timer interrupt for the earliest deadline: sleepers, kernel timers
 // (sched/timer.h) and the end of the time slice.
 void arm_timer();

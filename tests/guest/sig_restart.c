@@ -25,6 +25,7 @@
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 // linux/futex.h (not in musl's headers)
@@ -32,11 +33,28 @@
 #define FUTEX_WAKE_PRIVATE 129
 #define FUTEX_WAIT_BITSET_PRIVATE 137
 
-static volatile sig_atomic_t handled;
-static void on_usr1(int signal) {
-    (void)signal;
+static volatile sig_atomic_t handled, interrupted_call;
+
+// Whether the handler interrupted a system call: the kernel then returns EINTR in rax, or
+// rewinds rip to the syscall instruction to run it again. Otherwise the signal came before the
+// call blocked (a loaded machine kept this thread from reaching it in time): the attempt is
+// void and runs again.
+static void on_usr1(int signal, siginfo_t* info, void* context) {
+    (void)signal, (void)info;
+    ucontext_t* uc = context;
+    const unsigned char* rip = (const unsigned char*)uc->uc_mcontext.gregs[REG_RIP];
+    if (uc->uc_mcontext.gregs[REG_RAX] == -EINTR || (rip[0] == 0x0f && rip[1] == 0x05))
+        interrupted_call = 1;
     handled++;
 }
+
+// Runs `body` until its signal interrupted the call (at most 5 times).
+#define ATTEMPT(...)                                                                       \
+    for (int attempt = 0; attempt < 5; attempt++) {                                       \
+        interrupted_call = 0;                                                              \
+        __VA_ARGS__;                                                                       \
+        if (interrupted_call) break;                                                       \
+    }
 
 static pid_t main_tid;
 static int pipe_fds[2];
@@ -122,8 +140,9 @@ static void start(int signal, enum After after) {
     pthread_create(&helper_thread, NULL, helper, &current_plan);
 }
 
+static void finish(void) { pthread_join(helper_thread, NULL); }
+
 static void report(const char* name, const char* mode, long result, int error) {
-    pthread_join(helper_thread, NULL);
     printf("%-20s %-10s ret=%ld errno=%s handler=%s\n", name, mode, result,
            result < 0 ? errno_name(error) : "0", handled ? "ran" : "no");
 }
@@ -152,142 +171,223 @@ static void with_handler(int flags) {
     const char* mode = flags ? "SA_RESTART" : "plain";
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_usr1;
-    sa.sa_flags = flags;
+    sa.sa_sigaction = on_usr1;
+    sa.sa_flags = flags | SA_SIGINFO;
     sigaction(SIGUSR1, &sa, NULL);
-    long r;
+    long r = 0;
+    int e = 0;
     char buffer[16];
 
-    start(SIGUSR1, kWritePipe);
-    r = read(pipe_fds[0], buffer, sizeof(buffer));
-    report("read pipe", mode, r, errno);
-    drain_pipe();
+    ATTEMPT({
+        start(SIGUSR1, kWritePipe);
+        r = read(pipe_fds[0], buffer, sizeof(buffer));
+        e = errno;
+        finish();
+        drain_pipe();
+    });
+    report("read pipe", mode, r, e);
 
-    fill_pipe();
-    start(SIGUSR1, kDrainPipe);
-    r = write(pipe_fds[1], "y", 1);
-    report("write full pipe", mode, r, errno);
-    drain_pipe();
+    ATTEMPT({
+        fill_pipe();
+        start(SIGUSR1, kDrainPipe);
+        r = write(pipe_fds[1], "y", 1);
+        e = errno;
+        finish();
+        drain_pipe();
+    });
+    report("write full pipe", mode, r, e);
 
     // A write that moved some bytes before the signal returns their count in both cases.
     static char big[100000];
     start(SIGUSR1, kDrainPipe);
     r = write(pipe_fds[1], big, sizeof(big));
-    report("write partial", mode, r, errno);
+    e = errno;
+    finish();
+    report("write partial", mode, r, e);
     drain_pipe();
 
     struct iovec iov = {buffer, sizeof(buffer)};
-    start(SIGUSR1, kWritePipe);
-    r = readv(pipe_fds[0], &iov, 1);
-    report("readv pipe", mode, r, errno);
-    drain_pipe();
+    ATTEMPT({
+        start(SIGUSR1, kWritePipe);
+        r = readv(pipe_fds[0], &iov, 1);
+        e = errno;
+        finish();
+        drain_pipe();
+    });
+    report("readv pipe", mode, r, e);
 
     uint64_t value;
-    start(SIGUSR1, kWriteEventfd);
-    r = read(event_fd, &value, sizeof(value));
-    report("read eventfd", mode, r, errno);
-    if (r < 0) (void)!read(event_fd, &value, sizeof(value));
+    ATTEMPT({
+        start(SIGUSR1, kWriteEventfd);
+        r = read(event_fd, &value, sizeof(value));
+        e = errno;
+        finish();
+        if (r < 0) (void)!read(event_fd, &value, sizeof(value));
+    });
+    report("read eventfd", mode, r, e);
 
-    int tfd = timerfd_create(CLOCK_MONOTONIC, 0);
-    struct itimerspec its = {{0, 0}, {0, 400000000}};
-    timerfd_settime(tfd, 0, &its, NULL);
-    start(SIGUSR1, kNothing);
-    r = read(tfd, &value, sizeof(value));
-    report("read timerfd", mode, r, errno);
-    close(tfd);
+    ATTEMPT({
+        int tfd = timerfd_create(CLOCK_MONOTONIC, 0);
+        struct itimerspec its = {{0, 0}, {0, 400000000}};
+        timerfd_settime(tfd, 0, &its, NULL);
+        start(SIGUSR1, kNothing);
+        r = read(tfd, &value, sizeof(value));
+        e = errno;
+        finish();
+        close(tfd);
+    });
+    report("read timerfd", mode, r, e);
 
-    futex_word = 0;
-    start(SIGUSR1, kWakeFutex);
-    r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
-    report("futex wait", mode, r, errno);
+    ATTEMPT({
+        futex_word = 0;
+        start(SIGUSR1, kWakeFutex);
+        r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+        e = errno;
+        finish();
+    });
+    report("futex wait", mode, r, e);
 
     // With a timeout Linux restarts it only when no handler runs (restart_syscall).
-    futex_word = 0;
     struct timespec two_seconds = {2, 0};
-    start(SIGUSR1, kWakeFutex);
-    r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &two_seconds, NULL, 0);
-    report("futex wait timeout", mode, r, errno);
+    ATTEMPT({
+        futex_word = 0;
+        start(SIGUSR1, kWakeFutex);
+        r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &two_seconds, NULL, 0);
+        e = errno;
+        finish();
+    });
+    report("futex wait timeout", mode, r, e);
 
-    futex_word = 0;
-    start(SIGUSR1, kWakeFutex);
-    r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_BITSET_PRIVATE, 0, NULL, NULL, ~0u);
-    report("futex wait_bitset", mode, r, errno);
+    ATTEMPT({
+        futex_word = 0;
+        start(SIGUSR1, kWakeFutex);
+        r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_BITSET_PRIVATE, 0, NULL, NULL, ~0u);
+        e = errno;
+        finish();
+    });
+    report("futex wait_bitset", mode, r, e);
 
-    mkfifo(fifo_path, 0600);
-    start(SIGUSR1, kOpenFifoWriter);
-    r = open(fifo_path, O_RDONLY);
-    report("open fifo", mode, r < 0 ? r : 0, errno);
-    if (r >= 0) close(r);
-    unlink(fifo_path);
+    ATTEMPT({
+        mkfifo(fifo_path, 0600);
+        start(SIGUSR1, kOpenFifoWriter);
+        r = open(fifo_path, O_RDONLY);
+        e = errno;
+        finish();
+        if (r >= 0) close(r), r = 0;
+        unlink(fifo_path);
+    });
+    report("open fifo", mode, r, e);
 
-    // Never restarted.
+    // Never restarted after a handler.
     struct timespec rem = {0, 0};
-    start(SIGUSR1, kNothing);
-    r = nanosleep(&two_seconds, &rem);
-    report("nanosleep", mode, r, errno);
+    ATTEMPT({
+        start(SIGUSR1, kNothing);
+        r = nanosleep(&two_seconds, &rem);
+        e = errno;
+        finish();
+    });
+    report("nanosleep", mode, r, e);
     printf("  remaining left: %s\n", rem.tv_sec > 0 || rem.tv_nsec > 0 ? "yes" : "no");
 
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += 2;
-    start(SIGUSR1, kNothing);
-    r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
-    report("clock_nanosleep abs", mode, r == 0 ? 0 : -1, r);
+    ATTEMPT({
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += 2;
+        start(SIGUSR1, kNothing);
+        int error = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
+        r = error ? -1 : 0;
+        e = error;
+        finish();
+    });
+    report("clock_nanosleep abs", mode, r, e);
 
     struct pollfd pfd = {pipe_fds[0], POLLIN, 0};
-    start(SIGUSR1, kWritePipe);
-    r = poll(&pfd, 1, -1);
-    report("poll", mode, r, errno);
-    drain_pipe();
+    ATTEMPT({
+        start(SIGUSR1, kWritePipe);
+        r = poll(&pfd, 1, -1);
+        e = errno;
+        finish();
+        drain_pipe();
+    });
+    report("poll", mode, r, e);
 
-    start(SIGUSR1, kWritePipe);
-    r = poll(&pfd, 1, 2000);
-    report("poll timeout", mode, r, errno);
-    drain_pipe();
+    ATTEMPT({
+        start(SIGUSR1, kWritePipe);
+        r = poll(&pfd, 1, 2000);
+        e = errno;
+        finish();
+        drain_pipe();
+    });
+    report("poll timeout", mode, r, e);
 
-    struct timespec ppoll_timeout = {2, 0};
-    start(SIGUSR1, kWritePipe);
-    r = ppoll(&pfd, 1, &ppoll_timeout, NULL);
-    report("ppoll", mode, r, errno);
-    drain_pipe();
+    ATTEMPT({
+        struct timespec ppoll_timeout = {2, 0};
+        start(SIGUSR1, kWritePipe);
+        r = ppoll(&pfd, 1, &ppoll_timeout, NULL);
+        e = errno;
+        finish();
+        drain_pipe();
+    });
+    report("ppoll", mode, r, e);
 
-    fd_set set;
-    FD_ZERO(&set);
-    FD_SET(pipe_fds[0], &set);
-    struct timeval tv = {2, 0};
-    start(SIGUSR1, kWritePipe);
-    r = select(pipe_fds[0] + 1, &set, NULL, NULL, &tv);
-    report("select", mode, r, errno);
+    struct timeval tv;
+    ATTEMPT({
+        fd_set set;
+        FD_ZERO(&set);
+        FD_SET(pipe_fds[0], &set);
+        tv = (struct timeval){2, 0};
+        start(SIGUSR1, kWritePipe);
+        r = select(pipe_fds[0] + 1, &set, NULL, NULL, &tv);
+        e = errno;
+        finish();
+        drain_pipe();
+    });
+    report("select", mode, r, e);
     printf("  select time left: %s\n", tv.tv_sec == 1 || (tv.tv_sec == 0 && tv.tv_usec > 0) ? "yes" : "no");
-    drain_pipe();
 
-    int ep = epoll_create1(0);
-    struct epoll_event ev = {EPOLLIN, {0}};
-    epoll_ctl(ep, EPOLL_CTL_ADD, pipe_fds[0], &ev);
-    start(SIGUSR1, kWritePipe);
-    r = epoll_wait(ep, &ev, 1, -1);
-    report("epoll_wait", mode, r, errno);
-    close(ep);
-    drain_pipe();
+    ATTEMPT({
+        int ep = epoll_create1(0);
+        struct epoll_event ev = {EPOLLIN, {0}};
+        epoll_ctl(ep, EPOLL_CTL_ADD, pipe_fds[0], &ev);
+        start(SIGUSR1, kWritePipe);
+        r = epoll_wait(ep, &ev, 1, -1);
+        e = errno;
+        finish();
+        close(ep);
+        drain_pipe();
+    });
+    report("epoll_wait", mode, r, e);
 
     sigset_t usr2;
     sigemptyset(&usr2);
     sigaddset(&usr2, SIGUSR2);
     sigprocmask(SIG_BLOCK, &usr2, NULL);
-    start(SIGUSR1, kNothing);
-    r = sigtimedwait(&usr2, NULL, &two_seconds);
-    report("sigtimedwait", mode, r, errno);
+    ATTEMPT({
+        start(SIGUSR1, kNothing);
+        r = sigtimedwait(&usr2, NULL, &two_seconds);
+        e = errno;
+        finish();
+    });
+    report("sigtimedwait", mode, r, e);
     sigprocmask(SIG_UNBLOCK, &usr2, NULL);
 
-    start(SIGUSR1, kNothing);
-    r = pause();
-    report("pause", mode, r, errno);
+    ATTEMPT({
+        start(SIGUSR1, kNothing);
+        r = pause();
+        e = errno;
+        finish();
+    });
+    report("pause", mode, r, e);
 
     sigset_t none;
     sigemptyset(&none);
-    start(SIGUSR1, kNothing);
-    r = sigsuspend(&none);
-    report("sigsuspend", mode, r, errno);
+    ATTEMPT({
+        start(SIGUSR1, kNothing);
+        r = sigsuspend(&none);
+        e = errno;
+        finish();
+    });
+    report("sigsuspend", mode, r, e);
 
     // A blocked signal interrupts nothing; its handler runs once it is unblocked.
     sigset_t usr1;
@@ -296,7 +396,9 @@ static void with_handler(int flags) {
     sigprocmask(SIG_BLOCK, &usr1, NULL);
     start(SIGUSR1, kWritePipe);
     r = read(pipe_fds[0], buffer, sizeof(buffer));
-    report("read, blocked", mode, r, errno);
+    e = errno;
+    finish();
+    report("read, blocked", mode, r, e);
     sigprocmask(SIG_UNBLOCK, &usr1, NULL);
     printf("  after unblocking: handler=%s\n", handled ? "ran" : "no");
 }
@@ -415,10 +517,14 @@ int main(void) {
     char buffer[16];
     start(SIGUSR2, kWritePipe);
     long r = read(pipe_fds[0], buffer, sizeof(buffer));
-    report("read, SIG_IGN", "-", r, errno);
+    int e = errno;
+    finish();
+    report("read, SIG_IGN", "-", r, e);
     start(SIGWINCH, kWritePipe);
     r = read(pipe_fds[0], buffer, sizeof(buffer));
-    report("read, SIGWINCH dfl", "-", r, errno);
+    e = errno;
+    finish();
+    report("read, SIGWINCH dfl", "-", r, e);
     signal(SIGUSR2, SIG_DFL);
 
     without_handler();

@@ -178,6 +178,14 @@ uint64_t monotonic_ns() {
            scale_delta(x86::rdtsc() - pv.tsc_timestamp, pv.tsc_to_system_mul, pv.tsc_shift);
 }
 
+uint64_t cycles_to_ns(uint64_t cycles) {
+    if (g_source == Source::Unknown) init_clock();
+    uint32_t mul = g_vvar.page.clock.mul;
+    int32_t shift = g_vvar.page.clock.shift;
+    if (g_source == Source::LiveKvmclock) mul = g_pvclock.tsc_to_system_mul, shift = g_pvclock.tsc_shift;
+    return scale_delta(cycles, mul, static_cast<int8_t>(shift));
+}
+
 // The TSC delta that takes `ns` nanoseconds: the inverse of the scaling (rounded up).
 uint64_t ns_to_tsc(uint64_t ns) {
     if (g_source == Source::Unknown) init_clock();
