@@ -291,10 +291,12 @@ QemuResult run_qemu(QemuConfig config, const std::function<void(std::string_view
             unsigned char signals[16];
             ssize_t n = read(g_signal_pipe[0], signals, sizeof signals);
             for (ssize_t i = 0; i < n; i++) {
-                std::string record = config.signal_record
-                                         ? config.signal_record(signals[i])
-                                         : "signal=" + std::to_string(signals[i]);
-                if (!record.empty()) to_control += record + "\n";
+                if (!config.signal_records) {
+                    to_control += "signal=" + std::to_string(signals[i]) + "\n";
+                    continue;
+                }
+                for (const std::string& record : config.signal_records(signals[i]))
+                    to_control += record + "\n";
             }
         }
         if (fds[kChannels].revents & (POLLIN | POLLHUP | POLLERR)) {

@@ -31,10 +31,10 @@ struct QemuConfig {
     std::string com1_path, com2_path;
     int com3_fd = 5, console_fd = 6, errors_fd = 7;
     // The app's stdin (-1: empty), and the host signals forwarded to the app while QEMU runs,
-    // as the records signal_record makes of them (unset: `signal=N`; empty: none).
+    // as the records signal_records makes of them (unset: `signal=N`).
     int stdin_fd = -1;
     std::vector<int> forward_signals;
-    std::function<std::string(int)> signal_record;
+    std::function<std::vector<std::string>(int)> signal_records;
     // As vmm::VmConfig: stdin is a terminal (a read of 0 bytes is one EOF: `tty.eof=N`), and
     // each control record from the kernel as it arrives.
     bool stdin_is_terminal = false;

@@ -128,11 +128,17 @@ int run_command(const RunOptions& options) {
     // A terminal on our stdin/stdout/stderr is the application's terminal (cli/terminal.h).
     std::unique_ptr<HostTerminal> terminal = HostTerminal::detect();
     if (terminal) boot.options.push_back(terminal->boot_option());
+    // With a terminal: Ctrl-\ too; a resize; and SIGCONT, after a stop (Ctrl-Z stops the
+    // whole VM), while the shell had the terminal and may have changed its settings: the
+    // application sees them as they are now, then gets SIGCONT, as on Linux.
     std::vector<int> forwarded = {SIGINT};
-    if (terminal) forwarded.insert(forwarded.end(), {SIGQUIT, SIGWINCH});
-    auto signal_record = [&terminal](int signal) {
-        if (signal == SIGWINCH) return terminal ? terminal->size_record() : std::string();
-        return "signal=" + std::to_string(signal);
+    if (terminal) forwarded.insert(forwarded.end(), {SIGQUIT, SIGWINCH, SIGCONT});
+    auto signal_records = [&terminal](int signal) -> std::vector<std::string> {
+        std::string forward = "signal=" + std::to_string(signal);
+        if (!terminal) return {forward};
+        if (signal == SIGWINCH) return {terminal->size_record()};
+        if (signal == SIGCONT) return {terminal->termios_record(), forward};
+        return {forward};
     };
     auto on_control_record = [&terminal](std::string_view key, std::string_view value) {
         if (key == "tty.termios" && terminal) terminal->apply(value);
@@ -165,7 +171,7 @@ int run_command(const RunOptions& options) {
         config.on_stderr = on_stderr;
         config.stdin_fd = 0;
         config.forward_signals = forwarded;
-        config.signal_record = signal_record;
+        config.signal_records = signal_records;
         config.stdin_is_terminal = terminal && terminal->stdin_is_terminal();
         config.on_control_record = on_control_record;
         // run_vm's timings count from its entry.
@@ -205,7 +211,7 @@ int run_command(const RunOptions& options) {
         }
         config.stdin_fd = 0;
         config.forward_signals = forwarded;
-        config.signal_record = signal_record;
+        config.signal_records = signal_records;
         config.stdin_is_terminal = terminal && terminal->stdin_is_terminal();
         config.on_control_record = on_control_record;
         double base = ms_since(start, Clock::now());

@@ -137,6 +137,14 @@ bool HostTerminal::apply(std::string_view value) {
     return ioctl(m_fd, kRequests[action], &termios) == 0;
 }
 
+std::string HostTerminal::termios_record() const {
+    abi::Termios now{};
+    get_termios(m_fd, now);
+    char hex[2 * abi::kTermiosSize];
+    abi::termios_to_hex(now, hex);
+    return "tty.termios=" + std::string(hex, sizeof hex);
+}
+
 std::string HostTerminal::size_record() const {
     return "tty.winsize=" + size_text(window_size(m_fd));
 }

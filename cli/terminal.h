@@ -32,6 +32,8 @@ class HostTerminal {
     bool apply(std::string_view value);
     // `tty.winsize=ROWS,COLS,XPIXEL,YPIXEL` for the window's size now.
     std::string size_record() const;
+    // `tty.termios=TERMIOS` for its settings now.
+    std::string termios_record() const;
 
   private:
     HostTerminal(int fd, unsigned fds);

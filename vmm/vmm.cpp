@@ -314,9 +314,12 @@ VmResult run_vm(const VmConfig& config) {
             devices.ports.send_control("tty.eof=" + std::to_string(stdin_bytes));
         };
     hooks.on_signal = [&devices, &config](int signal) {
-        std::string record = config.signal_record ? config.signal_record(signal)
-                                                  : "signal=" + std::to_string(signal);
-        if (!record.empty()) devices.ports.send_control(record);
+        if (!config.signal_records) {
+            devices.ports.send_control("signal=" + std::to_string(signal));
+            return;
+        }
+        for (const std::string& record : config.signal_records(signal))
+            devices.ports.send_control(record);
     };
     if (config.on_control_record) devices.ports.control().set_listener(config.on_control_record);
     hooks.backlog = [&devices] { return devices.console.pending_input(); };

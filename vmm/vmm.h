@@ -37,8 +37,8 @@ struct VmConfig {
     // Host signals forwarded to the application while the VM runs (their handlers are
     // replaced for that time): `wisp run` passes SIGINT, so Ctrl-C reaches the app.
     std::vector<int> forward_signals;
-    // The record a forwarded signal becomes (empty: none); unset: `signal=N`.
-    std::function<std::string(int)> signal_record;
+    // The records a forwarded signal becomes (maybe none); unset: `signal=N`.
+    std::function<std::vector<std::string>(int)> signal_records;
     // The host's stdin is a terminal (abi/terminal.h): a read of 0 bytes is its end-of-file key,
     // one EOF for the application (`tty.eof=N`), not the end of the input.
     bool stdin_is_terminal = false;

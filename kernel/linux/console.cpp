@@ -207,6 +207,12 @@ void control_record(std::string_view record) {
     if (equals == std::string_view::npos) return;
     std::string_view key(record.data(), equals);
     std::string_view text(record.data() + equals + 1, record.size() - equals - 1);
+    if (key == "tty.termios") {
+        abi::Termios termios;
+        if (abi::termios_from_hex(text.data(), text.size(), termios))
+            terminal().host_changed(termios);
+        return;
+    }
     if (key == "tty.winsize") {
         abi::WindowSize size;
         if (parse_window_size(text, size)) terminal().resize(size);
@@ -231,7 +237,7 @@ void control_record(std::string_view record) {
 }
 
 void control_interrupt(void*) {
-    static char line[64];
+    static char line[128]; // the longest record: tty.termios (84 bytes)
     static size_t length = 0;
     static bool overlong = false;
     for (int c; (c = platform::read_control_byte()) >= 0;) {

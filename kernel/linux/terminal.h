@@ -38,6 +38,9 @@ class Terminal {
     // The host's window changed size: SIGWINCH to the foreground process group, as Linux's
     // tty_do_resize() (only when the size differs).
     void resize(const abi::WindowSize& size);
+    // The host terminal's settings changed behind the application's back (a `tty.termios`
+    // record: the shell had the terminal while wisp was stopped).
+    void host_changed(const abi::Termios& termios) { m_termios = termios; }
 
   private:
     Result<long> set_termios(uint64_t argument, int action);

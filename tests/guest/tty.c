@@ -9,6 +9,9 @@
 //                  markers it prints): termios, window size, process group and session,
 //                  canonical reads, the EOF key, Ctrl-C, raw mode, a resize (SIGWINCH).
 //   tty pty-kill   sets raw mode and waits to be killed (the host terminal must come back).
+//   tty pty-stop   sets raw mode and waits for SIGCONT: stopped meanwhile, the harness puts
+//                  the terminal back to its settings (as a shell does) and the program must see
+//                  them after SIGCONT.
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -234,11 +237,36 @@ static void pty_kill(void) {
         pause();
 }
 
+static void pty_stop(void) {
+    struct sigaction action = {0};
+    action.sa_handler = on_signal;
+    sigaction(SIGCONT, &action, NULL);
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGCONT);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    struct termios t;
+    tcgetattr(0, &t);
+    struct termios raw = t;
+    cfmakeraw(&raw);
+    raw.c_oflag |= OPOST;
+    tcsetattr(0, TCSANOW, &raw);
+    say("@raw\n");
+    while (g_signal != SIGCONT)
+        sigsuspend(&old);
+    tcgetattr(0, &t);
+    say("after SIGCONT: icanon %d echo %d isig %d\n", !!(t.c_lflag & ICANON),
+        !!(t.c_lflag & ECHO), !!(t.c_lflag & ISIG));
+    say("@done\n");
+}
+
 int main(int argc, char** argv) {
     if (argc > 1 && strcmp(argv[1], "pty") == 0)
         pty();
     else if (argc > 1 && strcmp(argv[1], "pty-kill") == 0)
         pty_kill();
+    else if (argc > 1 && strcmp(argv[1], "pty-stop") == 0)
+        pty_stop();
     else if (argc > 1 && strcmp(argv[1], "pipe") == 0)
         pipe_input();
     else

@@ -10,6 +10,8 @@ original settings back when wisp ends — also when wisp is killed with SIGKILL.
     tty.py --wisp PATH [--hypervisor wisp|qemu] PROGRAM            (the pty scenario)
     tty.py --wisp PATH [--hypervisor wisp|qemu] --kill PROGRAM     (SIGKILL in raw mode)
     tty.py --wisp PATH [--hypervisor wisp|qemu] --pipe PROGRAM     (stdin a pipe: FIONREAD)
+    tty.py --wisp PATH [--hypervisor wisp|qemu] --stop PROGRAM     (SIGSTOP, the shell's
+                                                                    settings, SIGCONT)
 
 Exits 77 (ctest SKIP) without /dev/kvm.
 """
@@ -183,6 +185,36 @@ def scenario_kill(options):
     return 0
 
 
+def stopped(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] == "T"
+
+
+def run_stop(argv):
+    t = Terminal(ROWS, COLS)
+    process = t.spawn(argv + ["pty-stop"])
+    t.wait_for(b"@raw\r\n", "raw")
+    process.send_signal(signal.SIGSTOP)
+    deadline = time.monotonic() + TIMEOUT
+    while not stopped(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    termios.tcsetattr(t.master, termios.TCSANOW, t.initial)  # what the shell does
+    process.send_signal(signal.SIGCONT)
+    t.wait_for(b"@done\r\n", "done")
+    status = t.finish(process)
+    return status, transcript(t.text())
+
+
+def scenario_stop(options):
+    native = run_stop([options.program])
+    inside = run_stop(wisp_argv(options, options.program))
+    if native != inside:
+        print(f"FAIL: native {native}\n      wisp   {inside}")
+        return 1
+    print(f"ok: stopped and continued: {native[1]}")
+    return 0
+
+
 def run_pipe(argv):
     process = subprocess.run(argv + ["pipe"], input=b"abc\n", stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, timeout=TIMEOUT)
@@ -205,6 +237,7 @@ def main():
     parser.add_argument("--hypervisor", default="wisp")
     parser.add_argument("--kill", action="store_true")
     parser.add_argument("--pipe", action="store_true")
+    parser.add_argument("--stop", action="store_true")
     parser.add_argument("program")
     options = parser.parse_args()
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
@@ -215,6 +248,8 @@ def main():
         return scenario_kill(options)
     if options.pipe:
         return scenario_pipe(options)
+    if options.stop:
+        return scenario_stop(options)
     return scenario_pty(options)
 
 

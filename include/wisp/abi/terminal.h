@@ -12,6 +12,8 @@
 //       struct termios as 72 hex digits (kTermiosSize bytes in memory order).
 //   record (kernel -> host)       tty.termios=ACTION,TERMIOS
 //       ACTION 0 TCSANOW, 1 TCSADRAIN, 2 TCSAFLUSH (TCSETS, TCSETSW, TCSETSF).
+//   record (host -> kernel)       tty.termios=TERMIOS  (the host terminal's settings now: after
+//                                 wisp was stopped, the shell may have changed them)
 //   record (host -> kernel)       tty.winsize=ROWS,COLS,XPIXEL,YPIXEL  (the host window resized)
 //   record (host -> kernel)       tty.eof=N  (the terminal's end-of-file key: one read returns
 //                                 0 once the application has read N bytes in total)
