@@ -72,4 +72,21 @@ inline uint64_t monotonic_ns_at(const ClockParams& p, uint64_t tsc) {
     return p.ns_base + static_cast<uint64_t>((static_cast<unsigned __int128>(delta) * p.mul) >> 32);
 }
 
+// The scaling for a TSC counting `hz` ticks per second (bases left 0): (delta << shift) * mul
+// >> 32 == delta * 1e9 / hz with mul below 2^32. A TSC of 1 GHz or slower is shifted left until
+// mul is at least 2^31; a faster one needs no shift, and mul's rounding costs it under 1 ns per
+// second.
+inline ClockParams params_for_tsc_hz(uint64_t hz) {
+    constexpr uint64_t kNsPerSec = 1'000'000'000;
+    if (hz == 0) hz = kNsPerSec;
+    int32_t shift = 0;
+    uint64_t scaled_hz = hz;
+    while (scaled_hz <= kNsPerSec) {
+        scaled_hz <<= 1;
+        shift++;
+    }
+    auto mul = static_cast<uint32_t>((static_cast<unsigned __int128>(kNsPerSec) << 32) / scaled_hz);
+    return {0, 0, mul, shift, 0};
+}
+
 } // namespace wisp::vdso

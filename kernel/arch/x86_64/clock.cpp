@@ -87,19 +87,6 @@ void publish_clock(const vdso::ClockParams& params) {
     __atomic_store_n(&v.seq, v.seq + 1, __ATOMIC_RELEASE);
 }
 
-// The pvclock scaling for a TSC of `hz`: (delta << shift) * mul >> 32 == delta * 1e9 / hz, with
-// mul below 2^32.
-vdso::ClockParams tsc_params(uint64_t hz) {
-    int32_t shift = 0;
-    uint64_t scaled_hz = hz;
-    while (scaled_hz <= kNsPerSec) {
-        scaled_hz <<= 1;
-        shift++;
-    }
-    auto mul = static_cast<uint32_t>((static_cast<unsigned __int128>(kNsPerSec) << 32) / scaled_hz);
-    return {0, 0, mul, shift, 0};
-}
-
 uint8_t cmos(uint8_t reg) {
     x86::outb(0x70, reg);
     return x86::inb(0x71);
@@ -160,7 +147,7 @@ void init_clock() {
         if (l15.eax != 0 && l15.ebx != 0 && l15.ecx != 0)
             tsc_hz = static_cast<uint64_t>(l15.ecx) * l15.ebx / l15.eax;
     }
-    vdso::ClockParams params = tsc_params(tsc_hz);
+    vdso::ClockParams params = vdso::params_for_tsc_hz(tsc_hz);
     params.tsc_base = x86::rdtsc();
     g_epoch_ns = rtc_epoch_seconds() * kNsPerSec;
     params.epoch_ns = g_epoch_ns;
