@@ -390,7 +390,7 @@ bool has_deliverable_signal() {
 void deliver_pending_signals(TrapFrame& frame) {
     sched::LinuxThread& t = self();
     resume_cpu_timers(); // a thread is about to run: CPU clocks move again
-    while (has_deliverable_signal()) {
+    while ((g_signals.pending | t.pending_signals) & ~t.blocked_signals) {
         SignalInfo info = take_next(~t.blocked_signals);
         if (info.signal == 0) break; // only stale timer signals
         if (!deliver(frame, info)) kill_for_bad_frame(frame);
