@@ -49,9 +49,14 @@ class WaitQueue {
         }
     }
     bool empty() const { return m_head == nullptr; }
+    // Woken from outside the VM (a device's interrupt: console input): waiting on it alone is
+    // never a deadlock, whatever the threads and timers inside.
+    void set_external() { m_external = true; }
+    bool external() const { return m_external; }
 
   private:
     Waiter* m_head = nullptr;
+    bool m_external = false;
 };
 
 } // namespace wisp::fs

@@ -140,6 +140,16 @@ class Epoll final : public AnonInode {
     uint32_t poll_events(fs::OpenFile&) override { return has_ready_events() ? kEpollIn | kEpollRdNorm : 0; }
     fs::WaitQueue* read_queue() override { return &m_waiters; }
     fs::WaitQueue& waiters() { return m_waiters; }
+    // Some watched file is woken from outside the VM (console input): not a deadlock.
+    bool watches_external() {
+        for (EpollItem* i = m_items.front(); i; i = Items::next(i)) {
+            fs::FileOps& ops = i->file->ops();
+            if (ops.read_queue() && ops.read_queue()->external()) return true;
+            if (Epoll* inner = anon_inode_of<Epoll>(*i->file); inner && inner->watches_external())
+                return true;
+        }
+        return false;
+    }
 
     // How deep the instances below this one go (this one alone: 1), or more than `limit`
     // when `target` is among them (which would make a loop).
@@ -231,7 +241,9 @@ Result<long> wait(int epfd, UserPtr<EpollEvent> events, int max, int64_t timeout
     for (;;) {
         int n = TRY(ep->collect(events, max));
         if (n > 0 || timeout_ns == 0) return n;
-        auto woken = wait_for(ep->waiters(), deadline, "epoll_wait with nothing that could become ready");
+        const char* deadlock =
+            ep->watches_external() ? nullptr : "epoll_wait with nothing that could become ready";
+        auto woken = wait_for(ep->waiters(), deadline, deadlock);
         // Linux ep_poll(): EINTR, never restarted (not even without a handler).
         if (woken.is_error()) return is_interruption(woken.error().code) ? Errno::INTR : woken.error();
         if (!woken.value()) return 0;

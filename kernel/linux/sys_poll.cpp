@@ -60,7 +60,10 @@ class PollWait {
             m_files[i] = nullptr;
         }
         m_count = 0;
+        m_external = false;
     }
+    // A watched queue is woken from outside the VM (the console's input).
+    bool external() const { return m_external; }
 
   private:
     static constexpr int kMax = 64; // FIXME: more than 32 waiting pipes in one poll
@@ -71,10 +74,12 @@ class PollWait {
         w.context = sched::current();
         w.wake = [](fs::Waiter& w) { sched::wake(static_cast<sched::Thread*>(w.context)); };
         queue->add(w);
+        if (queue->external()) m_external = true;
         m_queues[m_count] = queue;
         m_files[m_count] = file; // the queue lives as long as the file: hold it
         m_count++;
     }
+    bool m_external = false;
     fs::Waiter m_waiters[kMax];
     fs::WaitQueue* m_queues[kMax] = {};
     fs::RefPtr<OpenFile> m_files[kMax];
@@ -87,7 +92,8 @@ class PollWait {
 // end: reported as a deadlock.
 Result<bool> wait(PollWait& w, uint64_t deadline, const char* what) {
     if (has_deliverable_signal()) return Errno::RESTARTNOHAND;
-    if (deadline == kNoDeadline && sched::live_threads() <= 1 && !sched::timers_pending())
+    if (deadline == kNoDeadline && sched::live_threads() <= 1 && !sched::timers_pending() &&
+        !w.external())
         die_of_deadlock(what);
     if (deadline != kNoDeadline && platform::monotonic_ns() >= deadline) return false;
     sched::Thread* self = sched::current();

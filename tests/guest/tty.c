@@ -19,7 +19,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -170,10 +172,20 @@ static void pty(void) {
     say("FIONREAD = %d\n", n);
 
     // Canonical input: one line per read, the EOF key, and the terminal goes on after it.
+    // Waiting for the terminal in select and epoll first (they block until the host sends).
     say("@lines\n");
+    fd_set readable;
+    FD_ZERO(&readable);
+    FD_SET(0, &readable);
+    T("select stdin", select(1, &readable, NULL, NULL, NULL));
     read_once("line 1");
     read_once("line 2");
     read_once("eof");
+    int ep = epoll_create1(0);
+    struct epoll_event event = {.events = EPOLLIN};
+    T("epoll_ctl stdin", epoll_ctl(ep, EPOLL_CTL_ADD, 0, &event));
+    T("epoll_wait stdin", epoll_wait(ep, &event, 1, -1));
+    close(ep);
     read_once("after eof");
 
     // Ctrl-C with ISIG: SIGINT (a handler without SA_RESTART: the read is interrupted).

@@ -71,6 +71,7 @@ Result<void> Console::open(const MmioParam& where, bool input) {
     TRY(m_transport.setup_queue(kTransmitQueue, m_transmit));
     m_transmit.suppress_interrupts();
     m_input = input;
+    m_readable.set_external();
     if (input) {
         for (size_t i = 0; i < kReceiveBuffers; i++) {
             m_buffers[i].paddr = mm::frames().allocate();
