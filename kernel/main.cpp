@@ -133,6 +133,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
     timeline::mark(timeline::Milestone::Exec);
 
     sched::init_first_thread();
+    sched::start_secondary_cpus(info.rsdp_paddr);
     linux::ImageLocation location{&image.value(), module.paddr, module.size};
     auto failure = linux::exec_program(location, args->argv()[0], args->argv()[0], args->argv(),
                                        args->envp());

@@ -5,21 +5,27 @@
 #include "vmm.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <wisp/abi/platform.h>
 
+#include "boot/acpi.h"
 #include "boot/elf_loader.h"
 #include "boot/pvh.h"
 #include "boot/symbols.h"
@@ -98,13 +104,56 @@ Mapping map_image(const std::string& path, uint64_t& file_size) {
     return Mapping(base, size);
 }
 
-// Everything a running VM owns. Members are destroyed in reverse order: vCPU, VM, then the
+// Everything a running VM owns. Members are destroyed in reverse order: vCPUs, VM, then the
 // memory KVM referenced.
 struct Machine {
     Mapping ram;
     Mapping image;
     std::optional<Vm> vm;
-    std::optional<Vcpu> vcpu;
+    std::vector<std::unique_ptr<Vcpu>> vcpus;
+};
+
+// One host thread per vCPU. When the guest exits or dies on any of them, the others are
+// stopped: immediate_exit makes a KVM_RUN that is about to start return at once, and a signal
+// (with a handler that does nothing, and without SA_RESTART) interrupts one that is running or
+// halted in the kernel. KVM_RUN then fails with EINTR (Vcpu::enter returns KVM_EXIT_INTR).
+const int kStopSignal = SIGRTMIN + 4;
+
+class VcpuStopper {
+  public:
+    explicit VcpuStopper(std::vector<std::unique_ptr<Vcpu>>& vcpus) : m_vcpus(vcpus) {
+        struct sigaction action{};
+        action.sa_handler = [](int) {};
+        sigemptyset(&action.sa_mask);
+        ::sigaction(kStopSignal, &action, &m_previous);
+    }
+    ~VcpuStopper() { ::sigaction(kStopSignal, &m_previous, nullptr); }
+
+    // The calling thread runs vCPU `index`.
+    void attach(unsigned index) {
+        std::lock_guard guard(m_lock);
+        if (m_threads.size() <= index) m_threads.resize(index + 1);
+        m_threads[index] = pthread_self();
+        m_attached.resize(m_threads.size());
+        m_attached[index] = true;
+    }
+    bool stopping() const { return m_stopping.load(std::memory_order_acquire); }
+    void stop_all() {
+        m_stopping.store(true, std::memory_order_release);
+        std::lock_guard guard(m_lock);
+        for (auto& vcpu : m_vcpus) vcpu->run()->immediate_exit = 1;
+        for (size_t i = 0; i < m_threads.size(); i++)
+            if (m_attached[i] && !pthread_equal(m_threads[i], pthread_self()))
+                pthread_kill(m_threads[i], kStopSignal);
+    }
+
+  private:
+    std::vector<std::unique_ptr<Vcpu>>& m_vcpus;
+    std::mutex m_lock;
+    std::vector<pthread_t> m_threads;
+    std::vector<bool> m_attached;
+    std::atomic<bool> m_stopping{false};
+    struct sigaction m_previous{};
 };
 
 // The devices the guest reaches by port I/O and MMIO. The vCPU thread and the host-input
@@ -226,9 +275,11 @@ VmResult run_vm(const VmConfig& config) {
     auto elapsed = [start] { return now_ns() - start; };
     VmResult result;
 
-    if (config.cpus != 1)
+    if (config.cpus < 1 || static_cast<unsigned>(config.cpus) > kMaxAcpiCpus)
         throw UserError("wisp: " + std::to_string(config.cpus) +
-                        " vCPUs requested, the wisp monitor runs 1 for now: use -c 1");
+                        " vCPUs requested, the wisp monitor runs 1 to " +
+                        std::to_string(kMaxAcpiCpus) + ": change -c");
+    const auto cpus = static_cast<unsigned>(config.cpus);
     const uint64_t ram_size = page_align_up(config.memory_bytes);
     if (ram_size > abi::kMmioGapStart)
         throw UserError("wisp: memory size " + mib(config.memory_bytes) +
@@ -266,7 +317,8 @@ VmResult run_vm(const VmConfig& config) {
         cmdline += token;
     }
     cmdline += config.cmdline;
-    uint64_t start_info = write_start_info(memory, cmdline, module);
+    uint64_t rsdp = write_acpi_tables(memory, cpus);
+    uint64_t start_info = write_start_info(memory, cmdline, module, rsdp);
     result.ns_kernel_loaded = elapsed();
 
     Kvm kvm = Kvm::open();
@@ -278,12 +330,16 @@ VmResult run_vm(const VmConfig& config) {
     if (machine.image)
         vm.set_memory(kImageSlot, abi::kImageGpa, machine.image.data(), machine.image.size(), true);
     vm.create_irqchip(); // after the last slot change, see the top of this file
-    machine.vcpu.emplace(kvm, vm, 0);
-    Vcpu& vcpu = *machine.vcpu;
     std::vector<kvm_cpuid_entry2> cpuid = probe.supported_cpuid;
     filter_cpuid(cpuid, probe);
-    set_cpu_topology(cpuid, 0, 1);
-    vcpu.set_cpuid(cpuid);
+    // vCPU 0 boots; the others wait in KVM's "uninitialized" state for the INIT and
+    // STARTUP IPIs the kernel sends them through the in-kernel local APIC.
+    for (unsigned index = 0; index < cpus; index++) {
+        machine.vcpus.push_back(std::make_unique<Vcpu>(kvm, vm, index));
+        set_cpu_topology(cpuid, index, cpus);
+        machine.vcpus.back()->set_cpuid(cpuid);
+    }
+    Vcpu& vcpu = *machine.vcpus[0];
     kvm_sregs sregs = vcpu.sregs(); // the reset state, completed by PVH's requirements
     kvm_regs regs{};
     set_pvh_entry_state(regs, sregs, kernel.pvh_entry, start_info);
@@ -334,15 +390,55 @@ VmResult run_vm(const VmConfig& config) {
     }
 
     result.ns_first_entry = elapsed();
+    VcpuStopper stopper(machine.vcpus);
+    std::mutex death_lock;
     std::optional<std::string> death;
-    while (!death && !devices.ports.exit_value())
-        death = handle_exit(vcpu.enter(), vcpu, devices, image_memory, result);
+    unsigned death_cpu = 0;
+    std::vector<VmResult> counts(cpus);
+    auto run_vcpu = [&](unsigned index) {
+        Vcpu& self = *machine.vcpus[index];
+        std::optional<std::string> failure;
+        try {
+            while (!stopper.stopping()) {
+                uint32_t reason = self.enter();
+                if (stopper.stopping()) break;
+                failure = handle_exit(reason, self, devices, image_memory, counts[index]);
+                if (failure) break;
+                std::lock_guard guard(devices.lock);
+                if (devices.ports.exit_value()) break;
+            }
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+        if (failure) {
+            std::lock_guard guard(death_lock);
+            if (!death) death = failure, death_cpu = index;
+        }
+        stopper.stop_all();
+    };
+    stopper.attach(0);
+    std::vector<std::thread> threads;
+    for (unsigned index = 1; index < cpus; index++)
+        threads.emplace_back([&, index] {
+            stopper.attach(index);
+            if (stopper.stopping()) return;
+            run_vcpu(index);
+        });
+    run_vcpu(0);
+    for (std::thread& thread : threads) thread.join();
+    for (const VmResult& c : counts) {
+        result.exits_pio += c.exits_pio;
+        result.exits_mmio += c.exits_mmio;
+        result.exits_other += c.exits_other;
+    }
     result.ns_exit = elapsed();
 
     if (death) {
         if (!symbols) symbols = KernelSymbols::load(config.kernel_path);
+        Vcpu& dead = *machine.vcpus[death_cpu];
+        std::string headline = cpus > 1 ? "vCPU " + std::to_string(death_cpu) + ": " + *death : *death;
         std::string report =
-            crash_report(*death, vcpu.regs(), vcpu.sregs(), memory, image_memory, *symbols);
+            crash_report(headline, dead.regs(), dead.sregs(), memory, image_memory, *symbols);
         result.crash = report.substr(0, report.find('\n'));
         to_stderr(report);
     } else {
@@ -351,7 +447,7 @@ VmResult run_vm(const VmConfig& config) {
     }
     result.control = devices.ports.control().take_records();
 
-    machine.vcpu.reset();
+    machine.vcpus.clear();
     machine.vm.reset();
     machine.ram.reset();
     machine.image.reset();

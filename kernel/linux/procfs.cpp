@@ -310,17 +310,23 @@ Result<void> gen_cpuinfo(TextBuffer& out, uint64_t) {
         "fpu",  "vme",  "de",   "pse", "tsc",  "msr", "pae",   "mce", "cx8",     "apic",  nullptr,
         "sep",  "mtrr", "pge",  "mca", "cmov", "pat", "pse36", "pn",  "clflush", nullptr, "dts",
         "acpi", "mmx",  "fxsr", "sse", "sse2", "ss",  "ht",    "tm",  "ia64",    "pbe"};
-    TRY(out.append("processor\t: 0\nvendor_id\t: wisp\ncpu family\t: 6\nmodel\t\t: 0\n"
-                   "model name\t: wisp virtual CPU\nstepping\t: 0\ncpu MHz\t\t: 1000.000\n"
-                   "cache size\t: 0 KB\nphysical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\n"
-                   "cpu cores\t: 1\napicid\t\t: 0\ninitial apicid\t: 0\nfpu\t\t: yes\n"
-                   "fpu_exception\t: yes\ncpuid level\t: 13\nwp\t\t: yes\nflags\t\t:"));
+    // One block per CPU, as Linux prints them (glibc's get_nprocs_conf counts "processor").
+    unsigned cpus = platform::cpu_count();
     uint64_t edx = platform::hwcap();
-    for (int bit = 0; bit < 32; bit++)
-        if ((edx >> bit & 1) && kEdx[bit]) TRY(out.appendf(" %s", kEdx[bit]));
-    return out.append(" syscall nx lm\nbogomips\t: 2000.00\nclflush size\t: 64\n"
-                      "cache_alignment\t: 64\naddress sizes\t: 46 bits physical, 48 bits virtual\n"
-                      "power management:\n\n");
+    for (unsigned cpu = 0; cpu < cpus; cpu++) {
+        TRY(out.appendf("processor\t: %u\nvendor_id\t: wisp\ncpu family\t: 6\nmodel\t\t: 0\n"
+                        "model name\t: wisp virtual CPU\nstepping\t: 0\ncpu MHz\t\t: 1000.000\n"
+                        "cache size\t: 0 KB\nphysical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\n"
+                        "cpu cores\t: %u\napicid\t\t: %u\ninitial apicid\t: %u\nfpu\t\t: yes\n"
+                        "fpu_exception\t: yes\ncpuid level\t: 13\nwp\t\t: yes\nflags\t\t:",
+                        cpu, cpus, cpu, cpus, cpu, cpu));
+        for (int bit = 0; bit < 32; bit++)
+            if ((edx >> bit & 1) && kEdx[bit]) TRY(out.appendf(" %s", kEdx[bit]));
+        TRY(out.append(" syscall nx lm\nbogomips\t: 2000.00\nclflush size\t: 64\n"
+                       "cache_alignment\t: 64\naddress sizes\t: 46 bits physical, 48 bits virtual\n"
+                       "power management:\n\n"));
+    }
+    return {};
 }
 
 Result<void> gen_meminfo(TextBuffer& out, uint64_t) {
@@ -403,10 +409,13 @@ Result<void> gen_loadavg(TextBuffer& out, uint64_t) {
 Result<void> gen_proc_stat(TextBuffer& out, uint64_t) {
     uint64_t ticks = uptime_ns() / 10'000'000;
     uint64_t boot = (platform::boot_epoch_ns()) / 1'000'000'000;
-    return out.appendf("cpu  %lu 0 0 0 0 0 0 0 0 0\ncpu0 %lu 0 0 0 0 0 0 0 0 0\nintr 0\n"
-                       "ctxt 0\nbtime %lu\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n"
-                       "softirq 0 0 0 0 0 0 0 0 0 0 0\n",
-                       ticks, ticks, boot);
+    unsigned cpus = platform::cpu_count();
+    TRY(out.appendf("cpu  %lu 0 0 0 0 0 0 0 0 0\n", ticks * cpus));
+    for (unsigned cpu = 0; cpu < cpus; cpu++)
+        TRY(out.appendf("cpu%u %lu 0 0 0 0 0 0 0 0 0\n", cpu, ticks));
+    return out.appendf("intr 0\nctxt 0\nbtime %lu\nprocesses 1\nprocs_running 1\n"
+                       "procs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n",
+                       boot);
 }
 
 Result<void> gen_version(TextBuffer& out, uint64_t) {
@@ -539,7 +548,9 @@ const PseudoEntry kProcRoot = {"/",
 // ---- /sys ------------------------------------------------------------------------------------
 
 Result<void> gen_cpu_range(TextBuffer& out, uint64_t) {
-    return text(out, "0\n");
+    unsigned cpus = platform::cpu_count();
+    if (cpus == 1) return text(out, "0\n");
+    return out.appendf("0-%u\n", cpus - 1);
 }
 Result<void> gen_kernel_max(TextBuffer& out, uint64_t) {
     return text(out, "8191\n");

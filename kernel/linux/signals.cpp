@@ -299,9 +299,11 @@ void kill_for_bad_frame(const TrapFrame& frame) {
     terminate(segv, frame);
 }
 
-// Wakes a thread blocked in an interruptible wait so that it can take the signal.
+// Wakes a thread blocked in an interruptible wait so that it can take the signal, or interrupts
+// the CPU it runs on (it takes the signal on its way back to user mode).
 void interrupt(sched::Thread* t) {
     if (t->state == sched::State::Blocked && t->linux.interruptible) sched::wake(t);
+    else sched::kick(t);
 }
 
 sched::Thread* main_thread() {

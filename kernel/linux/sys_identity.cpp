@@ -257,16 +257,20 @@ Result<long> sys_getrusage(int who, UserPtr<char> out) {
 Result<long> sys_sched_getaffinity(int pid, uint64_t length, UserPtr<uint64_t> mask) {
     if (pid != 0 && pid != Process::kPid) return Errno::SRCH;
     if (length < sizeof(uint64_t) || (length & (sizeof(uint64_t) - 1))) return Errno::INVAL;
-    TRY(mask.write(1)); // one CPU: CPU 0
+    // Every CPU, one bit each (at most 64: kMaxCpus is below that).
+    unsigned cpus = platform::cpu_count();
+    TRY(mask.write(cpus >= 64 ? ~0ull : (1ull << cpus) - 1));
     return sizeof(uint64_t);
 }
 
 Result<long> sys_sched_setaffinity(int pid, uint64_t length, UserPtr<const uint64_t> mask) {
     if (pid != 0 && pid != Process::kPid) return Errno::SRCH;
     if (length == 0) return Errno::INVAL;
-    uint8_t first = 0;
-    TRY(copy_from_user(&first, mask.address(), 1));
-    if (!(first & 1)) return Errno::INVAL; // no CPU of the machine left
+    // Accepted and not acted on (one run queue), unless it leaves no CPU of the machine.
+    uint64_t wanted = 0;
+    TRY(copy_from_user(&wanted, mask.address(), length < 8 ? length : 8));
+    unsigned cpus = platform::cpu_count();
+    if (!(wanted & (cpus >= 64 ? ~0ull : (1ull << cpus) - 1))) return Errno::INVAL;
     return 0;
 }
 

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Scheduling policies and priorities (sched_setscheduler and friends) and membarrier(2). One
-// CPU and one run queue: policies are checked and recorded as Linux does, and reported back,
-// but every thread is scheduled alike (FIXME: real-time policies). A membarrier on one CPU is
-// a no-op: every other thread is switched out, which is a full barrier already.
+// run queue: policies are checked and recorded as Linux does, and reported back, but every
+// thread is scheduled alike (FIXME: real-time policies). A membarrier interrupts every other
+// CPU that may run the program's threads and waits until each has taken the interrupt (a full
+// barrier, and iretq back to user mode serializes: SYNC_CORE); a thread that is switched out
+// has passed a barrier already.
 #include "linux/process.h"
 #include "linux/syscalls.h"
+#include "platform/platform.h"
 #include "sched/thread.h"
 
 namespace wisp::linux {
@@ -100,14 +103,18 @@ Result<long> sys_membarrier(int command, unsigned flags, int cpu) {
     switch (command) {
     case kQuery: return kSupported;
     case kGlobal:
-    case kGlobalExpedited: return 0;
+    case kGlobalExpedited: platform::synchronize_cpus(); return 0;
     case kRegisterGlobalExpedited:
     case kRegisterPrivateExpedited:
     case kRegisterPrivateExpeditedSyncCore: registrations |= command; return 0;
     case kPrivateExpedited:
-        return registrations & kRegisterPrivateExpedited ? Result<long>(0) : Errno::PERM;
+        if (!(registrations & kRegisterPrivateExpedited)) return Errno::PERM;
+        platform::synchronize_cpus();
+        return 0;
     case kPrivateExpeditedSyncCore:
-        return registrations & kRegisterPrivateExpeditedSyncCore ? Result<long>(0) : Errno::PERM;
+        if (!(registrations & kRegisterPrivateExpeditedSyncCore)) return Errno::PERM;
+        platform::synchronize_cpus();
+        return 0;
     case kGetRegistrations: return registrations;
     default: return Errno::INVAL;
     }

@@ -216,4 +216,13 @@ void handle_timer_interrupt(TrapFrame& frame) {
     }
     sched::arm_timer();
 }
+
+void handle_kick(TrapFrame& frame) {
+    // From user mode: a signal for the thread that runs here, or a queued thread (its slice may
+    // be over). From the idle loop's halt: it looks at the run queue itself.
+    if (frame.from_user()) {
+        if (sched::should_preempt(platform::monotonic_ns())) sched::yield();
+        linux::deliver_pending_signals(frame);
+    }
+}
 } // namespace wisp

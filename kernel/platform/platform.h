@@ -20,6 +20,29 @@ uint64_t boot_entry_cycles();
 // AT_HWCAP for the application: on x86, CPUID.1:EDX as the guest sees it.
 uint64_t hwcap();
 
+// ---- CPUs ----
+// The kernel runs on one CPU at a time: every entry from user mode takes the big kernel lock
+// and the way back releases it (and so does wait_for_interrupt around the halt). The core sees
+// several CPUs only through these and keeps its per-CPU state by cpu_index().
+inline constexpr unsigned kMaxCpus = 32;
+// Finds the other CPUs (the ACPI MADT; rsdp_hint is PVH's rsdp_paddr, 0 = search the BIOS
+// area). Returns how many CPUs there are, this one included (1 when there are no tables).
+unsigned discover_cpus(uint64_t rsdp_hint);
+// Starts CPU `index` (1, 2, ... in order, below discover_cpus()) on the kernel stack block
+// [stack, stack + size) (at least 8 KiB); it then takes the big lock and runs
+// secondary_cpu_main() (traps.h). False when it did not come up.
+bool start_cpu(unsigned index, void* stack, size_t size);
+unsigned cpu_count(); // CPUs running, 1 until others are started
+// cpu_index(): this CPU, 0 .. cpu_count() - 1 (inline, arch/x86_64/thread_context.h).
+// Interrupts CPU `index` so that it enters the kernel (handle_kick, traps.h).
+void kick_cpu(unsigned index);
+// Returns once every other CPU that may be running user code has taken an interrupt (a full
+// memory barrier that also serializes its instruction stream): membarrier(2).
+void synchronize_cpus();
+// This CPU is about to halt with nothing to run (or is running again): page-table changes
+// then need no interrupt to it (it flushes its TLB when it next takes the big lock).
+void set_cpu_idle(bool idle);
+
 // ---- output and exit ----
 // Output channels to the host (abi/platform.h): the app's stdout, its stderr plus kernel
 // messages, and the control channel of `key=value` records.
@@ -59,7 +82,8 @@ void set_user_cpu_count(uint32_t cpus);
 // Arms the one timer interrupt for monotonic time `deadline_ns` (0 disarms). False when the CPU
 // has no deadline timer (then callers poll the clock).
 bool set_wakeup(uint64_t deadline_ns);
-// Halts until an interrupt arrives (interrupts are enabled only while halted).
+// Halts until an interrupt arrives (interrupts are enabled only while halted). Lets go of the
+// big kernel lock while halted: other CPUs may run kernel code meanwhile.
 void wait_for_interrupt();
 // A hardware random 64-bit value (RDRAND); false when the CPU has none.
 bool hardware_random(uint64_t& out);
@@ -147,6 +171,10 @@ void adopt_boot_thread(ThreadContext& context);
 // Prepares a new thread whose kernel stack is [stack_base, stack_base + size): when first
 // switched to, it returns to user mode with `user` (a copy is placed at the top of its stack).
 void init_thread(ThreadContext& context, uint64_t stack_base, uint64_t size, const TrapFrame& user);
+// Prepares a kernel-only thread (a CPU's idle thread) that starts at `entry`, which never
+// returns, on the stack [stack_base, stack_base + size).
+void init_kernel_thread(ThreadContext& context, uint64_t stack_base, uint64_t size,
+                        [[noreturn]] void (*entry)());
 // Switches from the running thread (`from`) to `to`: kernel stack, FS base, FPU state. Returns
 // when some thread switches back to `from`.
 void switch_thread(ThreadContext& from, ThreadContext& to);

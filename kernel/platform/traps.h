@@ -35,4 +35,12 @@ void handle_device_interrupt(unsigned line);
 // from the host) are delivered. Implemented by linux/.
 void after_device_interrupt(TrapFrame& frame);
 
+// Another CPU asked this one to look again (kick_cpu): a thread was queued, or a signal is
+// waiting for the thread that runs here. Implemented by linux/ (like the timer's way back).
+void handle_kick(TrapFrame& frame);
+
+// A CPU other than the boot CPU has started (platform::start_cpu) and holds the big kernel
+// lock: it becomes a scheduler CPU. Implemented by sched/. Never returns.
+[[noreturn]] void secondary_cpu_main();
+
 } // namespace wisp

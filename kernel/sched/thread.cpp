@@ -5,6 +5,7 @@
 
 #include "lib/verify.h"
 #include "mm/heap.h"
+#include "platform/traps.h"
 #include "sched/timer.h"
 
 namespace wisp::sched {
@@ -13,29 +14,48 @@ namespace {
 constexpr uint64_t kKernelStackSize = 16 * 1024;
 constexpr uint64_t kTimeSlice = 10'000'000; // 10 ms
 
+// What each CPU keeps. Everything here, like the rest of this file, is touched only under the
+// big kernel lock; a CPU's own entry is touched by other CPUs only to read the clock fields.
+struct CpuState {
+    Thread* reap = nullptr;     // a dead thread whose stack is freed once this CPU is off it
+    uint64_t slice_end = 0;
+    // CPU time: the running thread has run since run_start unless the CPU idles (`idle`): time
+    // spent halted is nobody's.
+    uint64_t run_start = 0;
+    bool idle = false;
+    uint64_t armed = 0;         // the deadline its timer interrupt is programmed for (0 = none)
+    // With several CPUs a CPU that has nothing to run switches to its idle thread (its own
+    // stack: the thread that blocked may be woken and run elsewhere meanwhile). With one CPU
+    // the blocked thread halts on its own stack, which saves two switches per sleep.
+    Thread idle_thread;
+};
+
+constinit CpuState g_cpus[platform::kMaxCpus];
+// Set once the other CPUs run: from then on a CPU without work switches to its idle thread.
+bool g_several_cpus = false;
 Thread g_first_thread;
-Thread* g_current = nullptr;
-Thread* g_reap = nullptr; // a dead thread whose stack is freed once we are off it
+Thread* g_ring = nullptr; // some live thread of the ring of all threads
 size_t g_live = 0;
-uint64_t g_slice_end = 0;
-// CPU time: the running thread has run since g_run_start (the monotonic clock's zero for the
-// first thread) unless the CPU idles; threads that
-// were reaped left their time in g_reaped_cpu_ns.
-uint64_t g_run_start = 0;
-bool g_idle = false;
-uint64_t g_reaped_cpu_ns = 0;
-uint64_t g_reaped_system_cycles = 0;
+uint64_t g_reaped_cpu_ns = 0;        // CPU time of threads that are gone
+uint64_t g_reaped_system_cycles = 0; // and the system-call part of it
+uint64_t g_idle_cpus = 0;            // bit i: CPU i halts with nothing to run and has not been kicked
+
+CpuState& this_cpu() { return *static_cast<CpuState*>(platform::cpu_local()); }
+
+bool is_idle_thread(const Thread* t) { return t->tid == 0; }
 
 uint64_t earliest(uint64_t a, uint64_t b) { return a == 0 ? b : (b == 0 || a < b ? a : b); }
 
 void reap() {
-    if (g_reap == nullptr || g_reap == g_current) return;
-    Thread* dead = g_reap;
-    g_reap = nullptr;
+    CpuState& cpu = this_cpu();
+    if (cpu.reap == nullptr || cpu.reap == current()) return;
+    Thread* dead = cpu.reap;
+    cpu.reap = nullptr;
     // Unlink from the ring.
     Thread* p = dead;
     while (p->next != dead) p = p->next;
     p->next = dead->next;
+    if (g_ring == dead) g_ring = dead->next;
     g_reaped_cpu_ns += dead->cpu_ns;
     g_reaped_system_cycles += dead->system_cycles;
     mm::kfree(dead->kernel_stack);
@@ -45,11 +65,22 @@ void reap() {
     if (dead != &g_first_thread) mm::kfree(dead);
 }
 
-// The run queue: runnable threads waiting for the CPU, FIFO (round robin). The running thread
-// is never in it. Timed sleepers are counted so that the common case (none) scans nothing.
+// The run queue: runnable threads waiting for a CPU, FIFO (round robin). A running thread is
+// never in it. Timed sleepers are counted so that the common case (none) scans nothing.
 Thread* g_run_head = nullptr;
 Thread* g_run_tail = nullptr;
 size_t g_timed_sleepers = 0;
+
+// Another CPU halts with nothing to run: kick it, unless this CPU is idle itself and will take
+// the only queued thread. Whether one was kicked.
+[[gnu::noinline, gnu::cold]] bool kick_idle_cpu(bool was_empty) {
+    uint64_t others = g_idle_cpus & ~(1ull << platform::cpu_index());
+    if (others == 0 || (is_idle_thread(current()) && was_empty)) return false;
+    unsigned target = static_cast<unsigned>(__builtin_ctzll(others));
+    g_idle_cpus &= ~(1ull << target);
+    platform::kick_cpu(target);
+    return true;
+}
 
 void enqueue(Thread* t) {
     if (t->queued) return;
@@ -59,7 +90,9 @@ void enqueue(Thread* t) {
     if (g_run_tail != nullptr) g_run_tail->run_next = t;
     else g_run_head = t;
     g_run_tail = t;
-    // Someone now waits for the CPU: the running thread's slice must end on time.
+    // An idle CPU runs it (unless this CPU is idle itself and about to look), else the running
+    // thread's slice must end on time.
+    if (g_idle_cpus != 0 && kick_idle_cpu(was_empty)) return;
     if (was_empty) arm_timer();
 }
 
@@ -75,52 +108,80 @@ Thread* dequeue() {
 void make_runnable(Thread* t) {
     if (t->state == State::Blocked && t->wake_deadline != 0) g_timed_sleepers--;
     t->state = State::Runnable;
-    if (t != g_current) enqueue(t);
+    if (t != current()) enqueue(t);
+}
+
+bool program_timer(uint64_t deadline) {
+    bool available = platform::set_wakeup(deadline);
+    this_cpu().armed = available ? deadline : 0;
+    return available;
+}
+
+// Nothing to run on this CPU: halt until an interrupt (a deadline, a kick, a device), then wake
+// expired sleepers.
+void idle_wait() {
+    unsigned index = platform::cpu_index();
+    bool several = g_several_cpus;
+    if (several) {
+        g_idle_cpus |= 1ull << index;
+        platform::set_cpu_idle(true);
+    }
+    wait_for_event(earliest(next_deadline(), next_timer_deadline()));
+    if (several) {
+        g_idle_cpus &= ~(1ull << index);
+        platform::set_cpu_idle(false);
+    }
 }
 
 // Switches to the next runnable thread (the running one goes to the back of the queue if it
-// can still run); when none can run, halts until an interrupt (a deadline, a signal from
-// outside) makes one runnable.
+// can still run); when none can run, halts until an interrupt (a deadline, a kick from another
+// CPU, a signal from outside) makes one runnable.
 void reschedule() {
+    CpuState& cpu = this_cpu();
+    Thread* previous = current();
+    bool previous_idle = is_idle_thread(previous);
     uint64_t now = platform::monotonic_ns();
-    if (!g_idle) g_current->cpu_ns += now - g_run_start;
-    if (g_current->in_system_call) g_current->system_cycles += platform::cycles() - g_current->system_since;
-    g_idle = true;
+    if (!cpu.idle) previous->cpu_ns += now - cpu.run_start;
+    if (previous->in_system_call) previous->system_cycles += platform::cycles() - previous->system_since;
+    cpu.idle = true;
     for (;;) {
         Thread* next = dequeue();
-        if (next == nullptr && g_current->state == State::Runnable) next = g_current;
+        if (next == nullptr && previous->state == State::Runnable && !previous_idle)
+            next = previous;
+        if (next == nullptr && !previous_idle && g_several_cpus)
+            next = &cpu.idle_thread;
         if (next != nullptr) {
-            if (next != g_current && g_current->state == State::Runnable) enqueue(g_current);
-            g_slice_end = now + kTimeSlice;
-            g_run_start = now;
-            g_idle = false;
-            if (next != g_current) {
-                Thread* previous = g_current;
-                g_current = next;
+            if (next != previous && previous->state == State::Runnable && !previous_idle)
+                enqueue(previous);
+            cpu.slice_end = now + kTimeSlice;
+            cpu.run_start = now;
+            cpu.idle = is_idle_thread(next);
+            if (next != previous) {
+                previous->on_cpu = -1;
+                next->on_cpu = static_cast<int>(platform::cpu_index());
                 arm_timer();
                 platform::switch_thread(previous->context, next->context);
-                // Running again (as `previous`).
+                // Running again as `previous`, maybe on another CPU.
             } else {
                 arm_timer();
             }
-            if (g_current->in_system_call) g_current->system_since = platform::cycles();
+            if (Thread* self = current(); self->in_system_call) self->system_since = platform::cycles();
             reap();
             return;
         }
-        // Everyone is blocked: halt until a deadline or another interrupt. With no deadline at
-        // all, only a signal from outside could wake anyone — the program waits, as on Linux.
-        wait_for_event(earliest(next_deadline(), next_timer_deadline()));
+        // Nobody can run: halt. With no deadline at all, only a signal from outside or another
+        // CPU could wake anyone — the program waits, as on Linux.
+        idle_wait();
         now = platform::monotonic_ns();
     }
 }
 
-// The deadline the timer interrupt is programmed for (0 = none).
-uint64_t g_armed = 0;
-
-bool program_timer(uint64_t deadline) {
-    bool available = platform::set_wakeup(deadline);
-    g_armed = available ? deadline : 0;
-    return available;
+// A CPU's idle thread: look for work, halt when there is none.
+[[noreturn]] void idle_loop() {
+    for (;;) {
+        reap();
+        reschedule();
+    }
 }
 
 } // namespace
@@ -136,27 +197,57 @@ void wait_for_event(uint64_t deadline) {
 }
 
 void arm_timer() {
+    CpuState& cpu = this_cpu();
     uint64_t deadline = earliest(next_deadline(), next_timer_deadline());
-    // Another thread waiting for the CPU: preempt at the end of the time slice.
-    if (g_run_head != nullptr) deadline = earliest(deadline, g_slice_end);
+    // Another thread waiting for the CPU: preempt at the end of the time slice. With several
+    // CPUs every busy one keeps its slice timer, so a thread queued by another CPU waits at most
+    // one slice.
+    if (g_run_head != nullptr || (g_several_cpus && !cpu.idle))
+        deadline = earliest(deadline, cpu.slice_end);
     // An interrupt already programmed no later than that comes first and re-arms: programming
     // the timer is a trapped MSR write, worth saving on every switch (the time slice's end moves
     // with each one) at the price of one early interrupt per slice at most.
-    if (g_armed != 0 && (deadline == 0 || g_armed <= deadline)) return;
+    if (cpu.armed != 0 && (deadline == 0 || cpu.armed <= deadline)) return;
     program_timer(deadline);
 }
 
-void timer_interrupt_taken() { g_armed = 0; }
+void timer_interrupt_taken() { this_cpu().armed = 0; }
 
-Thread* current() { return g_current; }
+
+Thread* ring_start() {
+    Thread* self = current();
+    return is_idle_thread(self) ? g_ring : self;
+}
 
 Thread* init_first_thread() {
+    platform::set_cpu_local(&g_cpus[0]);
     g_first_thread.tid = 1;
     g_first_thread.next = &g_first_thread;
+    g_first_thread.on_cpu = 0;
+    g_first_thread.context.owner = &g_first_thread;
     platform::adopt_boot_thread(g_first_thread.context);
-    g_current = &g_first_thread;
+    g_ring = &g_first_thread;
     g_live = 1;
-    return g_current;
+    return &g_first_thread;
+}
+
+void start_secondary_cpus(uint64_t rsdp_hint) {
+    unsigned count = platform::discover_cpus(rsdp_hint);
+    if (count <= 1) return;
+    // The boot CPU's idle thread: its own stack, entered at idle_loop.
+    void* idle_stack = mm::kmalloc(kKernelStackSize);
+    if (idle_stack == nullptr) return;
+    g_cpus[0].idle_thread.context.owner = &g_cpus[0].idle_thread;
+    platform::init_kernel_thread(g_cpus[0].idle_thread.context, reinterpret_cast<uint64_t>(idle_stack),
+                                 kKernelStackSize, idle_loop);
+    for (unsigned index = 1; index < count; index++) {
+        void* stack = mm::kmalloc(kKernelStackSize);
+        if (stack == nullptr || !platform::start_cpu(index, stack, kKernelStackSize)) {
+            mm::kfree(stack);
+            break;
+        }
+        g_several_cpus = true;
+    }
 }
 
 Thread* create_thread(int tid, const TrapFrame& user) {
@@ -170,10 +261,12 @@ Thread* create_thread(int tid, const TrapFrame& user) {
     auto* t = new (memory) Thread;
     t->tid = tid;
     t->kernel_stack = stack;
+    t->context.owner = t;
     platform::init_thread(t->context, reinterpret_cast<uint64_t>(stack), kKernelStackSize, user);
-    // Insert after the current thread in the ring, and queue it to run.
-    t->next = g_current->next;
-    g_current->next = t;
+    // Insert after the creating thread in the ring, and queue it to run.
+    Thread* after = ring_start();
+    t->next = after->next;
+    after->next = t;
     g_live++;
     enqueue(t);
     return t;
@@ -184,7 +277,7 @@ size_t live_threads() { return g_live; }
 void yield() { reschedule(); }
 
 bool block(uint64_t deadline_ns) {
-    Thread* self = g_current;
+    Thread* self = current();
     self->state = State::Blocked;
     self->wake_deadline = deadline_ns;
     self->timed_out = false;
@@ -198,12 +291,17 @@ void wake(Thread* thread) {
     if (thread->state == State::Blocked) make_runnable(thread);
 }
 
+void kick(Thread* thread) {
+    if (thread->on_cpu >= 0 && static_cast<unsigned>(thread->on_cpu) != platform::cpu_index())
+        platform::kick_cpu(static_cast<unsigned>(thread->on_cpu));
+}
+
 void exit_current() {
-    Thread* self = g_current;
+    Thread* self = current();
     self->state = State::Dead;
     g_live--;
-    reap();         // a previously dead thread, if we are not on its stack
-    g_reap = self;  // freed by whichever thread runs next
+    reap();                  // a previously dead thread, if this CPU is not on its stack
+    this_cpu().reap = self;  // freed once this CPU runs something else
     reschedule();
     VERIFY_NOT_REACHED();
 }
@@ -211,7 +309,7 @@ void exit_current() {
 void wake_expired(uint64_t now_ns) {
     run_expired_kernel_timers(now_ns);
     if (g_timed_sleepers == 0) return;
-    Thread* t = g_current;
+    Thread* t = g_ring;
     do {
         Thread* following = t->next;
         if (t->state == State::Blocked && t->wake_deadline != 0 && t->wake_deadline <= now_ns) {
@@ -219,43 +317,46 @@ void wake_expired(uint64_t now_ns) {
             make_runnable(t);
         }
         t = following;
-    } while (t != g_current);
+    } while (t != g_ring);
 }
 
 uint64_t next_deadline() {
     if (g_timed_sleepers == 0) return 0;
     uint64_t first = 0;
-    Thread* t = g_current;
+    Thread* t = g_ring;
     do {
         if (t->state == State::Blocked && t->wake_deadline != 0 &&
             (first == 0 || t->wake_deadline < first))
             first = t->wake_deadline;
         t = t->next;
-    } while (t != g_current);
+    } while (t != g_ring);
     return first;
 }
 
 uint64_t thread_cpu_ns(const Thread* thread) {
     uint64_t ns = thread->cpu_ns;
-    if (thread == g_current && !g_idle) ns += platform::monotonic_ns() - g_run_start;
+    if (thread->on_cpu >= 0) {
+        const CpuState& cpu = g_cpus[thread->on_cpu];
+        if (!cpu.idle) ns += platform::monotonic_ns() - cpu.run_start;
+    }
     return ns;
 }
 
 uint64_t process_cpu_ns() {
     uint64_t ns = g_reaped_cpu_ns;
-    Thread* t = g_current;
+    Thread* t = g_ring;
     do {
-        ns += t->cpu_ns;
+        ns += thread_cpu_ns(t);
         t = t->next;
-    } while (t != g_current);
-    if (!g_idle) ns += platform::monotonic_ns() - g_run_start;
+    } while (t != g_ring);
     return ns;
 }
 
 namespace {
 uint64_t running_system_cycles(const Thread* t) {
     uint64_t cycles = t->system_cycles;
-    if (t == g_current && t->in_system_call && !g_idle) cycles += platform::cycles() - t->system_since;
+    if (t->in_system_call && t->on_cpu >= 0 && !g_cpus[t->on_cpu].idle)
+        cycles += platform::cycles() - t->system_since;
     return cycles;
 }
 
@@ -269,14 +370,35 @@ uint64_t thread_system_ns(const Thread* thread) {
 
 uint64_t process_system_ns() {
     uint64_t cycles = g_reaped_system_cycles;
-    Thread* t = g_current;
+    Thread* t = g_ring;
     do {
         cycles += running_system_cycles(t);
         t = t->next;
-    } while (t != g_current);
+    } while (t != g_ring);
     return bounded(platform::cycles_to_ns(cycles), process_cpu_ns());
 }
 
-bool should_preempt(uint64_t now_ns) { return g_run_head != nullptr && now_ns >= g_slice_end; }
+bool should_preempt(uint64_t now_ns) {
+    CpuState& cpu = this_cpu();
+    if (now_ns < cpu.slice_end) return false;
+    if (g_run_head != nullptr) return true;
+    cpu.slice_end = now_ns + kTimeSlice; // nobody waits: a new slice
+    return false;
+}
 
 } // namespace wisp::sched
+
+namespace wisp {
+
+void secondary_cpu_main() {
+    using namespace sched;
+    platform::set_cpu_local(&g_cpus[platform::cpu_index()]);
+    CpuState& cpu = this_cpu();
+    cpu.idle_thread.on_cpu = static_cast<int>(platform::cpu_index());
+    cpu.idle_thread.context.owner = &cpu.idle_thread;
+    cpu.idle = true;
+    platform::adopt_boot_thread(cpu.idle_thread.context);
+    idle_loop();
+}
+
+} // namespace wisp

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Threads and the scheduler: one CPU, round robin, preemption by the timer interrupt when more
-// than one thread can run. The kernel runs with interrupts off, so nothing here needs a lock
-// (FIXME: SMP). A thread blocks with an optional deadline; wake() makes it runnable again.
+// Threads and the scheduler: round robin over one run queue shared by every CPU, preemption by
+// each CPU's timer interrupt when more than one thread can run. Kernel code runs under the big
+// kernel lock (platform.h) with interrupts off, so the shared state here needs no lock of its
+// own; what is per CPU (the running thread, its time slice, the timer) is kept by
+// platform::cpu_index(). A thread blocks with an optional deadline; wake() makes it runnable
+// again and kicks an idle CPU to run it.
 #include <stdint.h>
 
 #include "platform/platform.h"
@@ -60,12 +63,20 @@ struct Thread {
     uint64_t system_cycles = 0;
     uint64_t system_since = 0;     // cycles when it entered the call or was switched back in
     bool in_system_call = false;
+    int on_cpu = -1;               // the CPU running it, -1 when none
     LinuxThread linux;
     platform::ThreadContext context;
 };
 
-// The running thread.
-Thread* current();
+// The running thread (on an idle CPU: that CPU's idle thread, which is in no list).
+inline Thread* current() { return static_cast<Thread*>(platform::running_context()->owner); }
+// Starts the other CPUs (platform::discover_cpus); each runs threads from the shared run queue.
+// Call once, after init_first_thread.
+void start_secondary_cpus(uint64_t rsdp_hint);
+// If `thread` is running on another CPU, interrupts that CPU so it looks at its signals.
+void kick(Thread* thread);
+// A live thread to start walking the ring of all threads from: the running one if it is in it.
+Thread* ring_start();
 // Makes the boot path the first thread (tid 1).
 Thread* init_first_thread();
 // Creates a runnable thread that returns to user mode with `user`. nullptr on out of memory.
@@ -113,7 +124,7 @@ void timer_interrupt_taken();
 
 template<typename Fn>
 void for_each_thread(Fn&& fn) {
-    Thread* start = current();
+    Thread* start = ring_start();
     Thread* t = start;
     do {
         if (t->state != State::Dead) fn(t);

@@ -14,7 +14,7 @@ static_assert(kModlistGpa + sizeof(abi::HvmModlistEntry) <= kMemmapGpa);
 static_assert(kMemmapGpa + 2 * sizeof(abi::HvmMemmapEntry) <= kCmdlineGpa);
 
 uint64_t write_start_info(const GuestMemory& ram, std::string_view cmdline,
-                          std::optional<PvhModule> module) {
+                          std::optional<PvhModule> module, uint64_t rsdp) {
     if (cmdline.size() > kCmdlineMax)
         throw UserError("wisp: the kernel command line is " + std::to_string(cmdline.size()) +
                         " bytes, the limit is " + std::to_string(kCmdlineMax) +
@@ -40,6 +40,7 @@ uint64_t write_start_info(const GuestMemory& ram, std::string_view cmdline,
     info.cmdline_paddr = kCmdlineGpa;
     info.memmap_paddr = kMemmapGpa;
     info.memmap_entries = memmap_entries;
+    info.rsdp_paddr = rsdp;
     if (module) {
         abi::HvmModlistEntry entry{
             .paddr = module->paddr, .size = module->size, .cmdline_paddr = 0, .reserved = 0};

@@ -36,9 +36,10 @@ struct PvhModule {
 
 // Writes the start info, memory map, module list and command line into ram (which must be at
 // least 1 MiB) and returns the start info's guest-physical address (for %ebx). Throws
-// UserError when the command line is too long or contains a NUL byte.
+// UserError when the command line is too long or contains a NUL byte. `rsdp` is the ACPI RSDP's
+// guest-physical address (0: none).
 uint64_t write_start_info(const GuestMemory& ram, std::string_view cmdline,
-                          std::optional<PvhModule> module);
+                          std::optional<PvhModule> module, uint64_t rsdp = 0);
 
 // The CPU state PVH entry requires: 32-bit protected mode, paging off, flat 4 GiB code (0x8)
 // and data (0x10) segments, a busy TSS, EFLAGS 0x2, %ebx = start info, %eip = entry.

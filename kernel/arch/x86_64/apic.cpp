@@ -25,13 +25,23 @@ void init() {
         g_state = State::Absent;
         return;
     }
-    wrmsr(kMsrApicBase, rdmsr(kMsrApicBase) | kApicEnable | kApicX2);
-    wrmsr(kMsrX2Spurious, 0x100 | kSpuriousVector); // software-enable the APIC
-    wrmsr(kMsrX2LvtTimer, kLvtTscDeadlineMode | kTimerVector);
+    init_local_apic();
     g_state = State::Ready;
 }
 
 } // namespace
+
+void init_local_apic() {
+    wrmsr(kMsrApicBase, rdmsr(kMsrApicBase) | kApicEnable | kApicX2);
+    wrmsr(kMsrX2Spurious, 0x100 | kSpuriousVector); // software-enable the APIC
+    wrmsr(kMsrX2LvtTimer, kLvtTscDeadlineMode | kTimerVector);
+}
+
+uint32_t local_apic_id() { return static_cast<uint32_t>(rdmsr(0x802)); }
+
+void send_ipi(uint32_t destination, uint32_t icr) {
+    wrmsr(0x830, static_cast<uint64_t>(destination) << 32 | icr);
+}
 
 bool deadline_timer_available() {
     if (g_state == State::Unknown) init();

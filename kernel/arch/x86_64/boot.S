@@ -68,6 +68,7 @@ boot_pml4:
     .quad pdpt_direct + PTE_P + PTE_W
     .fill 254, 8, 0
     .quad pdpt_kernel + PTE_P + PTE_W
+    .globl pdpt_low
 pdpt_low:
     .quad boot_pd + PTE_P + PTE_W
     .fill 511, 8, 0

@@ -9,6 +9,7 @@
 // then the kernel reads the live pvclock and the vDSO makes the system call.
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/io.h"
+#include "arch/x86_64/smp.h"
 #include "platform/platform.h"
 #include "vdso/vvar.h"
 
@@ -200,8 +201,11 @@ bool set_wakeup(uint64_t deadline_ns) {
 }
 
 void wait_for_interrupt() {
-    // sti's one-instruction shadow: an interrupt that is already due wakes this very hlt.
+    // sti's one-instruction shadow: an interrupt that is already due wakes this very hlt. One
+    // that arrives after the lock is released and before the hlt stays pending until then.
+    x86::big_lock_release();
     asm volatile("sti; hlt; cli" ::: "memory");
+    x86::big_lock_acquire();
 }
 
 uint64_t boot_epoch_ns() {

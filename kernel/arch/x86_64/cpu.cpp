@@ -7,28 +7,18 @@
 
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/io.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/trap_frame.h"
 #include "lib/log.h"
 #include "platform/traps.h"
 
-extern "C" char isr_stubs[], irq_device_stubs[], irq_timer_stub[], irq_spurious_stub[], syscall_entry[], usercopy_start[], usercopy_end[], usercopy_fault[];
+extern "C" char isr_stubs[], irq_device_stubs[], irq_timer_stub[], irq_spurious_stub[], irq_kick_stub[], irq_flush_stub[], syscall_entry[], usercopy_start[], usercopy_end[], usercopy_fault[];
 extern "C" uint64_t boot_gdt[];
 extern "C" uint64_t boot_pml4[];
 extern "C" uint64_t boot_tsc;
 
 namespace wisp::x86 {
 namespace {
-
-struct [[gnu::packed]] Tss {
-    uint32_t reserved0;
-    uint64_t rsp[3];
-    uint64_t reserved1;
-    uint64_t ist[7];
-    uint64_t reserved2;
-    uint16_t reserved3;
-    uint16_t iomap_base;
-};
-static_assert(sizeof(Tss) == 104);
 
 struct [[gnu::packed]] IdtEntry {
     uint16_t offset_low;
@@ -46,11 +36,11 @@ struct [[gnu::packed]] DescriptorPointer {
     uint64_t base;
 };
 
-alignas(16) Tss g_tss;
 alignas(16) IdtEntry g_idt[256];
 alignas(16) uint8_t g_kernel_stack[32 * 1024];
 alignas(16) uint8_t g_double_fault_stack[8 * 1024];
-PerCpu g_boot_cpu;
+PerCpu g_cpus[kMaxCpus]; // [0] is the boot CPU
+uint64_t g_cr4;          // the boot CPU's features, for the others
 
 constexpr uint16_t kKernelCs = 0x08;
 constexpr uint16_t kTssSelector = 0x28;
@@ -61,20 +51,37 @@ T* boot_symbol(T* physical_symbol) {
     return reinterpret_cast<T*>(abi::kDirectMapBase + reinterpret_cast<uintptr_t>(physical_symbol));
 }
 
-void load_descriptor_tables() {
-    uint64_t* gdt = boot_symbol(boot_gdt);
-    auto base = reinterpret_cast<uint64_t>(&g_tss);
+// A GDT's TSS descriptor (two slots, Intel SDM Vol. 3A §7.2.3) for `tss`; then load both.
+void load_gdt_and_tss(uint64_t* gdt, Tss& tss) {
+    auto base = reinterpret_cast<uint64_t>(&tss);
     uint64_t limit = sizeof(Tss) - 1;
     gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
              (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
     gdt[6] = base >> 32;
-    g_tss.rsp[0] = reinterpret_cast<uint64_t>(g_kernel_stack + sizeof(g_kernel_stack));
-    g_tss.ist[0] = reinterpret_cast<uint64_t>(g_double_fault_stack + sizeof(g_double_fault_stack));
-    g_tss.iomap_base = sizeof(Tss);
-
+    tss.iomap_base = sizeof(Tss);
     DescriptorPointer gdtr{7 * 8 - 1, reinterpret_cast<uint64_t>(gdt)};
     asm volatile("lgdt %0" : : "m"(gdtr));
     asm volatile("ltr %w0" : : "r"(kTssSelector));
+}
+
+void load_idt() {
+    DescriptorPointer idtr{sizeof(g_idt) - 1, reinterpret_cast<uint64_t>(g_idt)};
+    asm volatile("lidt %0" : : "m"(idtr));
+}
+
+void set_syscall_msrs() {
+    // SYSCALL: kernel CS/SS from STAR[47:32]; SYSRET bases at STAR[63:48] (user SS = +8,
+    // user CS = +16). IF, TF, DF, AC and NT are cleared on entry.
+    wrmsr(kMsrStar, (0x10ull << 48) | (static_cast<uint64_t>(kKernelCs) << 32));
+    wrmsr(kMsrLstar, reinterpret_cast<uint64_t>(syscall_entry));
+    wrmsr(kMsrSfmask, 0x47700);
+}
+
+void load_descriptor_tables() {
+    Tss& tss = g_cpus[0].tss;
+    tss.rsp[0] = reinterpret_cast<uint64_t>(g_kernel_stack + sizeof(g_kernel_stack));
+    tss.ist[0] = reinterpret_cast<uint64_t>(g_double_fault_stack + sizeof(g_double_fault_stack));
+    load_gdt_and_tss(boot_symbol(boot_gdt), tss);
 
     // A gate is two quadwords (Intel SDM Vol. 3A §6.14.1): offset[15:0], selector, IST, type
     // and offset[31:16] in the first, offset[63:32] in the second. Built as such: every
@@ -107,11 +114,12 @@ void load_descriptor_tables() {
     }
     set_gate(x86::kTimerVector, reinterpret_cast<uint64_t>(irq_timer_stub));
     set_gate(x86::kSpuriousVector, reinterpret_cast<uint64_t>(irq_spurious_stub));
+    set_gate(x86::kKickVector, reinterpret_cast<uint64_t>(irq_kick_stub));
+    set_gate(x86::kFlushVector, reinterpret_cast<uint64_t>(irq_flush_stub));
     for (int line = 0; line < x86::kDeviceLines; line++)
         set_gate(x86::kDeviceVectorBase + line,
                  reinterpret_cast<uint64_t>(irq_device_stubs) + 16 * line);
-    DescriptorPointer idtr{sizeof(g_idt) - 1, reinterpret_cast<uint64_t>(g_idt)};
-    asm volatile("lidt %0" : : "m"(idtr));
+    load_idt();
 }
 
 uint64_t read_cr4() {
@@ -127,16 +135,12 @@ uint64_t g_cpu_features_leaf7_ebx;
 void cpu_init() {
     load_descriptor_tables();
 
-    g_boot_cpu.self = &g_boot_cpu;
-    g_boot_cpu.kernel_rsp = g_tss.rsp[0];
-    wrmsr(kMsrGsBase, reinterpret_cast<uint64_t>(&g_boot_cpu));
+    PerCpu& boot_cpu = g_cpus[0];
+    boot_cpu.self = &boot_cpu;
+    boot_cpu.kernel_rsp = boot_cpu.tss.rsp[0];
+    wrmsr(kMsrGsBase, reinterpret_cast<uint64_t>(&boot_cpu));
     wrmsr(kMsrKernelGsBase, 0);
-
-    // SYSCALL: kernel CS/SS from STAR[47:32]; SYSRET bases at STAR[63:48] (user SS = +8,
-    // user CS = +16). IF, TF, DF, AC and NT are cleared on entry.
-    wrmsr(kMsrStar, (0x10ull << 48) | (static_cast<uint64_t>(kKernelCs) << 32));
-    wrmsr(kMsrLstar, reinterpret_cast<uint64_t>(syscall_entry));
-    wrmsr(kMsrSfmask, 0x47700);
+    set_syscall_msrs();
 
     // Only features the (possibly filtered) CPUID shows.
     CpuidResult leaf7 = cpuid(0).eax >= 7 ? cpuid(7) : CpuidResult{};
@@ -146,6 +150,7 @@ void cpu_init() {
     if (leaf7.ecx & (1u << 2)) cr4 |= 1ull << 11; // UMIP
     if (leaf7.ebx & (1u << 0)) cr4 |= 1ull << 16; // FSGSBASE (Linux enables it for apps)
     asm volatile("mov %0, %%cr4" : : "r"(cr4));
+    g_cr4 = cr4;
 
     // The identity map of the first GiB was only needed to turn on paging: drop it, so that
     // page 0 and the whole lower half belong to the application.
@@ -173,11 +178,28 @@ constexpr FpuInitArea kFpuInit;
 
 void load_initial_fpu_state() { asm volatile("fxrstor %0" : : "m"(kFpuInit.bytes)); }
 
-PerCpu& this_cpu() { return g_boot_cpu; }
+void cpu_init_secondary(PerCpu& cpu, uint64_t ist_top) {
+    // The trampoline's page tables map low memory too; the kernel's own have only the kernel
+    // half and the application's user half.
+    asm volatile("mov %0, %%cr3" : : "r"(reinterpret_cast<uint64_t>(boot_pml4)) : "memory");
+    const uint64_t* boot = boot_symbol(boot_gdt);
+    for (int i = 0; i < 5; i++) cpu.gdt[i] = boot[i];
+    cpu.tss.ist[0] = ist_top;
+    load_gdt_and_tss(cpu.gdt, cpu.tss);
+    load_idt();
+    wrmsr(kMsrGsBase, reinterpret_cast<uint64_t>(&cpu));
+    wrmsr(kMsrKernelGsBase, 0);
+    set_syscall_msrs();
+    asm volatile("mov %0, %%cr4" : : "r"(g_cr4));
+    load_initial_fpu_state();
+}
+
+PerCpu& cpu(unsigned index) { return g_cpus[index]; }
 
 void set_kernel_stack(uint64_t top) {
-    g_tss.rsp[0] = top;
-    g_boot_cpu.kernel_rsp = top;
+    PerCpu& self = this_cpu();
+    self.tss.rsp[0] = top;
+    self.kernel_rsp = top;
 }
 
 uint64_t boot_entry_tsc() { return *boot_symbol(&boot_tsc); }
@@ -226,14 +248,20 @@ FaultKind fault_kind(uint64_t vector) {
 
 } // namespace
 
-extern "C" void trap_dispatch(TrapFrame* frame) {
-    TrapFrame& f = *frame;
+namespace {
+
+void interrupt_dispatch(TrapFrame& f) {
     if (f.vector == x86::kTimerVector) {
         x86::timer_interrupt();
         handle_timer_interrupt(f);
         return;
     }
-    if (f.vector == x86::kSpuriousVector) return; // spurious: no EOI
+    if (f.vector == x86::kKickVector) {
+        // Another CPU queued a thread or sent a signal: the way back to user mode looks.
+        x86::end_of_interrupt();
+        handle_kick(f);
+        return;
+    }
     if (f.vector >= x86::kDeviceVectorBase &&
         f.vector < x86::kDeviceVectorBase + x86::kDeviceLines) {
         // The handler quiets the device first; the EOI after it lets a level-triggered line
@@ -241,8 +269,26 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
         handle_device_interrupt(static_cast<unsigned>(f.vector - x86::kDeviceVectorBase));
         x86::end_of_interrupt();
         after_device_interrupt(f);
+    }
+}
+
+} // namespace
+
+extern "C" void trap_dispatch(TrapFrame* frame) {
+    TrapFrame& f = *frame;
+    if (f.vector == x86::kSpuriousVector) return; // spurious: no EOI
+    if (f.vector >= 32) {
+        // An interrupt: from user mode, or from the kernel halted in wait_for_interrupt (the
+        // only place the kernel runs with interrupts on), which let go of the big lock first.
+        // From user mode the lock is released on the way out (trap_return).
+        x86::big_lock_acquire();
+        interrupt_dispatch(f);
+        if (!f.from_user()) x86::big_lock_release();
         return;
     }
+    // An exception from user mode enters the kernel; one from the kernel (a fault inside a user
+    // copy) happens with the lock held already.
+    if (f.from_user()) x86::big_lock_acquire();
     uint64_t cr2 = 0;
     if (f.vector == 14 && f.from_user() && f.rip == reinterpret_cast<uint64_t>(syscall_entry)) {
         // SYSCALL that jumped to LSTAR without leaving CPL3: the CPL0 emulator of the nested

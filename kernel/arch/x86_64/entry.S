@@ -109,6 +109,46 @@ irq_spurious_stub:
     pushq $255
     jmp trap_common
 
+/* Inter-processor interrupts (smp.cpp). The kick goes the common way (it takes the big kernel
+   lock, like every interrupt); the TLB flush must not wait for the lock, whose holder may be
+   waiting for this very flush: its own short path saves only the caller-saved registers. */
+    .balign 16
+    .globl irq_kick_stub
+irq_kick_stub:
+    pushq $0
+    pushq $33
+    jmp trap_common
+    .balign 16
+    .globl irq_flush_stub
+irq_flush_stub:
+    testb $3, 8(%rsp)           /* CS of the interrupted context */
+    jz 1f
+    swapgs
+1:  pushq %rax
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    cld
+    call flush_interrupt
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rax
+    testb $3, 8(%rsp)
+    jz 2f
+    swapgs
+2:  iretq
+
 /* Device interrupts: IOAPIC input n arrives as vector 48 + n (x86::kDeviceVectorBase), 24
    stubs (the IOAPIC's 24 inputs) 16 bytes apart. */
     .balign 16
@@ -128,7 +168,19 @@ trap_common:
     call trap_dispatch
     .globl trap_return
 trap_return:
-    POP_GPRS
+    testb $3, 144(%rsp)         /* CS in the TrapFrame */
+    jz 1f
+    cmpl $0, big_lock_in_use(%rip)
+    je 1f
+    /* Back to user mode: this CPU leaves the kernel and lets go of the big kernel lock that
+       every entry from user mode took; a CPU that halted waiting for it is woken (smp.cpp).
+       The exchange is a full barrier between the release and the look at the waiters. */
+    xorl %eax, %eax
+    xchgl %eax, big_kernel_lock(%rip)
+    cmpq $0, big_lock_waiters(%rip)
+    je 1f
+    call big_lock_wake_waiter
+1:  POP_GPRS
     testb $3, 24(%rsp)
     jz 2f
     swapgs
@@ -150,7 +202,19 @@ syscall_entry:
     pushq $0
     pushq $0x100                /* kVectorSyscall */
     PUSH_GPRS
-    movq %rsp, %rdi
+    /* The big kernel lock (smp.h: big_lock_acquire, inline here): the exchange, then any TLB
+       flush another CPU asked for while this one was in user mode. Not with one CPU. */
+    cmpl $0, big_lock_in_use(%rip)
+    je 4f
+    movl $1, %eax
+    xchgl %eax, big_kernel_lock(%rip)
+    testl %eax, %eax
+    jz 3f
+    call big_lock_contended
+3:  cmpl $0, %gs:48             /* PerCpu::flush_request */
+    je 4f
+    call serve_flush_request
+4:  movq %rsp, %rdi
     call syscall_dispatch
     jmp trap_return
 

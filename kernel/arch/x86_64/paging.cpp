@@ -3,6 +3,7 @@
 // boot page tables' 2 MiB mappings, shared by the one address space.
 #include <wisp/abi/platform.h>
 
+#include "arch/x86_64/smp.h"
 #include "platform/platform.h"
 
 extern "C" uint64_t boot_pml4[];
@@ -62,13 +63,17 @@ Result<void> map_user_page(uint64_t vaddr, uint64_t paddr, uint32_t prot) {
     if (pte == nullptr) return Errno::NOMEM;
     bool was_present = *pte & kPresent;
     *pte = paddr | pte_flags(prot);
-    if (was_present) invalidate(vaddr);
+    if (was_present) {
+        invalidate(vaddr);
+        x86::shoot_down_user_tlb();
+    }
     return {};
 }
 
 Result<void> map_user_range(uint64_t vaddr, uint64_t paddr, uint64_t count, uint32_t prot) {
     VERIFY((vaddr & 0xfff) == 0 && (paddr & 0xfff) == 0 && count <= (kUserEnd - vaddr) >> 12);
     uint64_t flags = pte_flags(prot);
+    bool replaced = false;
     while (count > 0) {
         uint64_t* pte = walk(vaddr, true);
         if (pte == nullptr) return Errno::NOMEM;
@@ -79,11 +84,13 @@ Result<void> map_user_range(uint64_t vaddr, uint64_t paddr, uint64_t count, uint
             bool was_present = pte[i] & kPresent;
             pte[i] = (paddr + (i << 12)) | flags;
             if (was_present) invalidate(vaddr + (i << 12));
+            replaced |= was_present;
         }
         vaddr += n << 12;
         paddr += n << 12;
         count -= n;
     }
+    if (replaced) x86::shoot_down_user_tlb();
     return {};
 }
 
@@ -110,6 +117,7 @@ uint64_t unmap_user_page(uint64_t vaddr) {
     uint64_t paddr = *pte & kAddressMask;
     *pte = 0;
     invalidate(vaddr);
+    x86::shoot_down_user_tlb(); // before the caller frees the frame
     return paddr;
 }
 
@@ -118,6 +126,7 @@ bool protect_user_page(uint64_t vaddr, uint32_t prot) {
     if (pte == nullptr || !(*pte & kPresent)) return false;
     *pte = (*pte & kAddressMask) | pte_flags(prot);
     invalidate(vaddr);
+    x86::shoot_down_user_tlb();
     return true;
 }
 
@@ -157,21 +166,48 @@ void for_each_present(uint64_t level_paddr, int shift, uint64_t base, uint64_t s
 } // namespace
 
 void unmap_user_range(uint64_t start, uint64_t end, void (*on_page)(uint64_t, void*), void* ctx) {
+    if (cpu_count() == 1) {
+        for_each_present(reinterpret_cast<uint64_t>(boot_pml4), 39, 0, start, end,
+                         [&](uint64_t vaddr, uint64_t& pte) {
+                             uint64_t paddr = pte & kAddressMask;
+                             pte = 0;
+                             invalidate(vaddr);
+                             if (on_page != nullptr) on_page(paddr, ctx);
+                         });
+        return;
+    }
+    // Other CPUs may still reach a removed page through their TLB until the shootdown: hand
+    // the frames back only after it, a batch at a time.
+    constexpr size_t kBatch = 64;
+    uint64_t batch[kBatch];
+    size_t pending = 0;
+    auto release = [&] {
+        x86::shoot_down_user_tlb();
+        if (on_page != nullptr)
+            for (size_t i = 0; i < pending; i++) on_page(batch[i], ctx);
+        pending = 0;
+    };
+    bool any = false;
     for_each_present(reinterpret_cast<uint64_t>(boot_pml4), 39, 0, start, end,
                      [&](uint64_t vaddr, uint64_t& pte) {
-                         uint64_t paddr = pte & kAddressMask;
+                         batch[pending++] = pte & kAddressMask;
                          pte = 0;
                          invalidate(vaddr);
-                         if (on_page != nullptr) on_page(paddr, ctx);
+                         any = true;
+                         if (pending == kBatch) release();
                      });
+    if (any) release();
 }
 
 void protect_user_range(uint64_t start, uint64_t end, uint32_t prot) {
+    bool any = false;
     for_each_present(reinterpret_cast<uint64_t>(boot_pml4), 39, 0, start, end,
                      [&](uint64_t vaddr, uint64_t& pte) {
                          pte = (pte & kAddressMask) | pte_flags(prot);
                          invalidate(vaddr);
+                         any = true;
                      });
+    if (any) x86::shoot_down_user_tlb();
 }
 
 Result<void> move_user_range(uint64_t start, uint64_t end, uint64_t to) {
@@ -188,6 +224,7 @@ Result<void> move_user_range(uint64_t start, uint64_t end, uint64_t to) {
                          pte = 0;
                          invalidate(vaddr);
                      });
+    x86::shoot_down_user_tlb();
     if (failed) return Errno::NOMEM;
     return {};
 }

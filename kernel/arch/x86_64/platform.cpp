@@ -111,6 +111,21 @@ void init_thread(ThreadContext& context, uint64_t stack_base, uint64_t size,
     asm volatile("fxsave %0" : "=m"(context.fpu));
 }
 
+void init_kernel_thread(ThreadContext& context, uint64_t stack_base, uint64_t size,
+                        [[noreturn]] void (*entry)()) {
+    uint64_t top = (stack_base + size) & ~uint64_t{15};
+    // switch_stacks pops six registers and returns into `entry` with rsp = top - 8, as a call
+    // would leave it (16-byte aligned before the return address).
+    auto* words = reinterpret_cast<uint64_t*>(top - 64);
+    for (int i = 0; i < 6; i++) words[i] = 0;
+    words[6] = reinterpret_cast<uint64_t>(entry);
+    words[7] = 0;
+    context.saved_rsp = reinterpret_cast<uint64_t>(words);
+    context.kernel_stack_top = top;
+    context.fs_base = 0;
+    asm volatile("fxsave %0" : "=m"(context.fpu));
+}
+
 void switch_thread(ThreadContext& from, ThreadContext& to) {
     asm volatile("fxsave %0" : "=m"(from.fpu));
     x86::set_kernel_stack(to.kernel_stack_top);

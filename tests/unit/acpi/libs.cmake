@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+set(UNIT_LIBS wisp_vmm)
