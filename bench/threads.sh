@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Threads and time (docs/benchmarks.md, "Threads and time"): bench/threads.c, static musl.
-#  1. Wall time per operation inside wisp and natively, in the same run, and the ratio.
+#  1. Wall time per operation inside wisp (1 and 2 vCPUs) and natively, in the same run, and the
+#     ratios.
 #  2. CPL0 instructions per operation (deterministic): bench/kernel_profile.py (QEMU TCG with
 #     -icount) with N and with 0 iterations, difference divided by N.
 #
@@ -28,11 +29,17 @@ musl-gcc -static -O2 -pthread -o "$work/threads" "$root/bench/threads.c"
 names="getpid clock_gettime futex_pingpong yield thread_create"
 "$work/threads" all "$iterations" >"$work/native"
 "$wisp" run "$work/threads" all "$iterations" >"$work/wisp"
-printf '%-16s %14s %14s %10s\n' operation "native (ns)" "wisp (ns)" ratio
+# The same inside a VM with 2 vCPUs: the two threads of the ping-pong and of create+join run on
+# different CPUs (a wake-up is a kick IPI to the other one).
+"$wisp" run -c 2 "$work/threads" all "$iterations" >"$work/wisp2"
+printf '%-16s %14s %14s %10s %14s %10s\n' operation "native (ns)" "wisp (ns)" ratio \
+    "wisp -c 2 (ns)" ratio
 for name in $names; do
     n=$(awk -v k="$name" '$1 == k {print $2}' "$work/native")
     w=$(awk -v k="$name" '$1 == k {print $2}' "$work/wisp")
-    printf '%-16s %14s %14s %9.0fx\n' "$name" "$n" "$w" "$(echo "$w / $n" | bc -l)"
+    w2=$(awk -v k="$name" '$1 == k {print $2}' "$work/wisp2")
+    printf '%-16s %14s %14s %9.0fx %14s %9.0fx\n' "$name" "$n" "$w" "$(echo "$w / $n" | bc -l)" \
+        "$w2" "$(echo "$w2 / $n" | bc -l)"
 done
 
 [ "$skip_profile" = 1 ] && exit 0
