@@ -35,7 +35,7 @@ namespace {
 // Low pages for the trampoline's code and its page table (PML4: identity map of the first GiB
 // for the instruction that turns paging on, and the kernel half). Both loaders the kernel knows
 // leave them alone: the wisp monitor puts the start info at 0x7000, Firecracker at 0x6000,
-// QEMU's firmware in the BIOS area. start_cpu checks they overlap nothing the loader gave.
+// QEMU's firmware in the BIOS area. FIXME: not checked against what the loader handed over.
 constexpr uint64_t kTrampolinePage = 0x3000;
 constexpr uint64_t kTrampolinePml4 = 0x4000;
 
