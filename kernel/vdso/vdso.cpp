@@ -10,6 +10,7 @@
 // [vvar] page is reached PC-relative (wisp_vvar_page, defined by vdso.ld).
 #include <stdint.h>
 
+#include "linux/abi_types.h"
 #include "vdso/vvar.h"
 
 namespace {
@@ -17,14 +18,8 @@ namespace {
 using wisp::vdso::ClockMode;
 using wisp::vdso::VvarPage;
 
-struct Timespec {
-    int64_t tv_sec;
-    int64_t tv_nsec;
-};
-struct Timeval {
-    int64_t tv_sec;
-    int64_t tv_usec;
-};
+using wisp::linux::Timespec;
+using wisp::linux::Timeval;
 struct Timezone {
     int32_t tz_minuteswest;
     int32_t tz_dsttime;

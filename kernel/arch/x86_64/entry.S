@@ -244,6 +244,16 @@ copy_user:
  * src is aligned (an aligned word never crosses into the next page, so the copy faults only
  * where a byte copy would): a word holds a NUL iff (w - 0x01..01) & ~w & 0x80..80 != 0. The
  * word with the NUL, and a tail shorter than a word of capacity, go byte by byte. */
+/* One byte of copy_user_string: to 4 (capacity reached) or 5 (the NUL copied), else rax + 1. */
+.macro string_byte
+    cmpq %rdx, %rax
+    jae 4f
+    movb (%rsi,%rax), %cl
+    movb %cl, (%rdi,%rax)
+    testb %cl, %cl
+    jz 5f
+    incq %rax
+.endm
     .globl copy_user_string
 copy_user_string:
     xorl %eax, %eax
@@ -252,13 +262,7 @@ copy_user_string:
 1:  leaq (%rsi,%rax), %rcx          /* bytes until src is aligned */
     testb $7, %cl
     jz 2f
-    cmpq %rdx, %rax
-    jae 4f
-    movb (%rsi,%rax), %cl
-    movb %cl, (%rdi,%rax)
-    testb %cl, %cl
-    jz 5f
-    incq %rax
+    string_byte
     jmp 1b
 2:  leaq 8(%rax), %r10              /* whole words while they fit the capacity */
     cmpq %rdx, %r10
@@ -274,13 +278,7 @@ copy_user_string:
     movq %rcx, (%rdi,%rax)
     addq $8, %rax
     jmp 2b
-3:  cmpq %rdx, %rax                 /* the rest byte by byte */
-    jae 4f
-    movb (%rsi,%rax), %cl
-    movb %cl, (%rdi,%rax)
-    testb %cl, %cl
-    jz 5f
-    incq %rax
+3:  string_byte                     /* the rest byte by byte */
     jmp 3b
 4:  movq $-2, %rax
 5:  ret
