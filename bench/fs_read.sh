@@ -18,18 +18,13 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--build DIR] [--skip-wall]" >&2; exit 2 ;;
     esac
 done
-root="$(cd "$(dirname "$0")/.." && pwd)"
-wisp="$root/$build/bin/wisp"
-kernel="$root/$build/bin/wisp-kernel"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 
 musl-gcc -static -O2 -o "$work/fs_pread" "$root/bench/fs_pread.c"
 head -c 1048576 /dev/urandom >"$work/1m.bin"
 "$wisp" build -o "$work/pread.img" --file "$work/1m.bin:/data/1m.bin" "$work/fs_pread" >/dev/null
 total() {
-    python3 "$root/bench/kernel_profile.py" --kernel "$kernel" --top 0 "$work/pread.img" -- \
-        "$work/fs_pread" /data/1m.bin "$1" | awk '/kernel \(CPL0\) instructions/ {print $4}'
+    kernel_instructions "$kernel" "$work/pread.img" "$work/fs_pread" /data/1m.bin "$1"
 }
 base=$(total 0)
 reads=$(total 256)

@@ -17,11 +17,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--build DIR] [--before KERNEL]" >&2; exit 2 ;;
     esac
 done
-root="$(cd "$(dirname "$0")/.." && pwd)"
-wisp="$root/$build/bin/wisp"
-kernel="$root/$build/bin/wisp-kernel"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 
 musl-gcc -static -O2 -o "$work/fs_stat" "$root/bench/fs_stat.c"
 mkdir -p "$work/tree/usr/lib/python3.11/json"
@@ -31,8 +27,7 @@ echo data >"$work/tree/usr/lib/python3.11/json/decoder.py"
 per_stat() { # KERNEL PATH
     local counts=()
     for n in 0 200; do
-        counts+=("$(python3 "$root/bench/kernel_profile.py" --kernel "$1" --top 0 "$work/stat.img" -- \
-            "$work/fs_stat" "$2" "$n" | awk '/kernel \(CPL0\) instructions/ {print $4}')")
+        counts+=("$(kernel_instructions "$1" "$work/stat.img" "$work/fs_stat" "$2" "$n")")
     done
     echo $(( (counts[1] - counts[0]) / 200 ))
 }

@@ -19,11 +19,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--build DIR] [--iterations N] [--skip-profile]" >&2; exit 2 ;;
     esac
 done
-root="$(cd "$(dirname "$0")/.." && pwd)"
-wisp="$root/$build/bin/wisp"
-kernel="$root/$build/bin/wisp-kernel"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 musl-gcc -static -O2 -pthread -o "$work/threads" "$root/bench/threads.c"
 
 names="getpid clock_gettime futex_pingpong yield thread_create"
@@ -45,8 +41,7 @@ done
 [ "$skip_profile" = 1 ] && exit 0
 "$wisp" build -o "$work/threads.img" "$work/threads" >/dev/null
 total() { # $1 benchmark, $2 iterations
-    python3 "$root/bench/kernel_profile.py" --kernel "$kernel" --top 0 "$work/threads.img" -- \
-        "$work/threads" "$1" "$2" | awk '/kernel \(CPL0\) instructions/ {print $4}'
+    kernel_instructions "$kernel" "$work/threads.img" "$work/threads" "$1" "$2"
 }
 echo
 printf '%-16s %14s\n' operation "CPL0 instr/op"
