@@ -198,11 +198,19 @@ int main(void) {
     alarm_action.sa_sigaction = on_timer;
     alarm_action.sa_flags = SA_SIGINFO;
     sigaction(SIGALRM, &alarm_action, NULL);
-    g_hits = 0;
-    ualarm(20000, 0);
+    // The alarm must come while the thread waits: a host that stalls this CPU for longer than
+    // the delay makes it come before, and the wait then times out. So EAGAIN with the handler
+    // run is retried with a longer delay; a kernel that never interrupts the wait fails every
+    // time. The raw call: musl's sigtimedwait() retries after EINTR.
     struct timespec two_s = {2, 0};
-    // The raw call: musl's sigtimedwait() retries after EINTR.
-    T("sigtimedwait interrupted by SIGALRM", SYS(SYS_rt_sigtimedwait, &usr1, &info, &two_s, 8));
+    long interrupted = 0;
+    for (useconds_t delay = 20000; delay <= 500000; delay *= 5) {
+        g_hits = 0;
+        ualarm(delay, 0);
+        interrupted = SYS(SYS_rt_sigtimedwait, &usr1, &info, &two_s, 8);
+        if (!(interrupted == -1 && errno == EAGAIN && g_hits == 1)) break;
+    }
+    show("sigtimedwait interrupted by SIGALRM", interrupted);
     sigprocmask(SIG_UNBLOCK, &usr1, NULL);
 
     // SIGEV_THREAD_ID: the signal goes to the named thread.
