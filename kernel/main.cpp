@@ -101,7 +101,6 @@ mm::FrameAllocator& mm::frames() {
 extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
     using namespace wisp;
     platform::init_cpu();
-    platform::set_user_cpu_count(1); // FIXME: the CPUs brought up, with SMP
     timeline::mark(timeline::Milestone::Entry, platform::boot_entry_cycles());
     run_global_constructors();
     timeline::mark(timeline::Milestone::Main);
@@ -134,6 +133,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
 
     sched::init_first_thread();
     sched::start_secondary_cpus(info.rsdp_paddr);
+    platform::set_user_cpu_count(platform::cpu_count()); // the vDSO's getcpu needs it
     linux::ImageLocation location{&image.value(), module.paddr, module.size};
     auto failure = linux::exec_program(location, args->argv()[0], args->argv()[0], args->argv(),
                                        args->envp());

@@ -16,14 +16,6 @@ constexpr int kClockProcessCputime = 2, kClockThreadCputime = 3;
 constexpr int kCpuClockVirt = 1, kCpuClockPerThread = 4;
 constexpr int kTimerAbstime = 1;
 
-sched::Thread* thread_by_tid(int tid) {
-    sched::Thread* found = nullptr;
-    sched::for_each_thread([&](sched::Thread* t) {
-        if (t->tid == tid) found = t;
-    });
-    return found;
-}
-
 // The armed timers, and the kernel timer that checks them.
 CpuTimer* g_armed = nullptr;
 sched::Timer g_check;
@@ -86,7 +78,7 @@ Result<CpuClock> cpu_clock_of(int clock_id) {
     bool user_only = type == kCpuClockVirt;
     if (clock_id & kCpuClockPerThread) {
         if (pid == 0) return CpuClock{sched::current()->tid, user_only};
-        if (!thread_by_tid(pid)) return Errno::INVAL;
+        if (!sched::find_thread(pid)) return Errno::INVAL;
         return CpuClock{pid, user_only};
     }
     if (pid != 0 && pid != Process::kPid) return Errno::INVAL;
@@ -98,7 +90,7 @@ Result<uint64_t> cpu_clock_now(const CpuClock& clock) {
         uint64_t total = sched::process_cpu_ns();
         return clock.user_only ? total - sched::process_system_ns() : total;
     }
-    const sched::Thread* t = thread_by_tid(clock.tid);
+    const sched::Thread* t = sched::find_thread(clock.tid);
     if (!t) return Errno::INVAL;
     uint64_t total = sched::thread_cpu_ns(t);
     return clock.user_only ? total - sched::thread_system_ns(t) : total;

@@ -83,9 +83,7 @@ class PosixTimer {
         if (e.notify == kSigevNone) return;
         sched::Thread* target = nullptr;
         if (e.notify & kSigevThreadId) {
-            sched::for_each_thread([&](sched::Thread* t) {
-                if (t->tid == e.thread_id) target = t;
-            });
+            target = sched::find_thread(e.thread_id);
             if (target == nullptr) return; // the thread has ended
         }
         if (self->m_delivering || self->m_queued) {
@@ -163,9 +161,7 @@ Result<long> sys_timer_create(int clock, UserPtr<const char> event_user, UserPtr
         // kernel as a signal.
         switch (event.notify) {
         case kSigevSignal | kSigevThreadId: {
-            bool found = false;
-            sched::for_each_thread([&](sched::Thread* t) { found = found || t->tid == event.thread_id; });
-            if (!found) return Errno::INVAL;
+            if (sched::find_thread(event.thread_id) == nullptr) return Errno::INVAL;
             [[fallthrough]];
         }
         case kSigevSignal:

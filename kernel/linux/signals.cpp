@@ -596,14 +596,6 @@ Result<long> sys_kill(int pid, int signal) {
 }
 
 namespace {
-sched::Thread* thread_by_tid(int tid) {
-    sched::Thread* target = nullptr;
-    sched::for_each_thread([&](sched::Thread* t) {
-        if (t->tid == tid) target = t;
-    });
-    return target;
-}
-
 // rt_sigqueueinfo, rt_tgsigqueueinfo: the sender's siginfo as given (the kernel sets si_signo).
 Result<SignalInfo> user_siginfo(int signal, UserPtr<const char> uinfo) {
     uint8_t raw[128];
@@ -629,7 +621,7 @@ bool impersonates(const SignalInfo& info, bool to_self) {
 
 Result<long> sys_tgkill(int tgid, int tid, int signal) {
     if (tgid <= 0 || tid <= 0 || signal < 0 || signal > kSignalCount) return Errno::INVAL;
-    sched::Thread* target = tgid == Process::kPid ? thread_by_tid(tid) : nullptr;
+    sched::Thread* target = tgid == Process::kPid ? sched::find_thread(tid) : nullptr;
     if (target == nullptr) return Errno::SRCH;
     if (signal == 0) return 0;
     TRY(generate_for_thread(target, SignalInfo{signal, kSiTkill, 0, Process::kPid, 0, 0, 0}, false));
@@ -652,7 +644,7 @@ Result<long> sys_rt_tgsigqueueinfo(int tgid, int tid, int signal, UserPtr<const 
     if (tgid <= 0 || tid <= 0) return Errno::INVAL;
     SignalInfo info = TRY(user_siginfo(signal, uinfo));
     if (impersonates(info, tid == sched::current()->tid)) return Errno::PERM;
-    sched::Thread* target = tgid == Process::kPid ? thread_by_tid(tid) : nullptr;
+    sched::Thread* target = tgid == Process::kPid ? sched::find_thread(tid) : nullptr;
     if (target == nullptr) return Errno::SRCH;
     if (signal < 0 || signal > kSignalCount) return Errno::INVAL;
     if (signal == 0) return 0;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Who the process is and what it uses: user and group identities, supplementary groups,
-// sysinfo, times, getrusage, CPU affinity, prctl.
+// sysinfo, times, getrusage, prctl.
 #include <string.h>
 
 #include "linux/abi_types.h"
@@ -251,26 +251,6 @@ Result<long> sys_getrusage(int who, UserPtr<char> out) {
         usage.ru_maxrss = static_cast<int64_t>(used_frames() * (mm::kPageSize / 1024));
     }
     TRY(copy_to_user(out.address(), &usage, sizeof(usage)));
-    return 0;
-}
-
-Result<long> sys_sched_getaffinity(int pid, uint64_t length, UserPtr<uint64_t> mask) {
-    if (pid != 0 && pid != Process::kPid) return Errno::SRCH;
-    if (length < sizeof(uint64_t) || (length & (sizeof(uint64_t) - 1))) return Errno::INVAL;
-    // Every CPU, one bit each (at most 64: kMaxCpus is below that).
-    unsigned cpus = platform::cpu_count();
-    TRY(mask.write(cpus >= 64 ? ~0ull : (1ull << cpus) - 1));
-    return sizeof(uint64_t);
-}
-
-Result<long> sys_sched_setaffinity(int pid, uint64_t length, UserPtr<const uint64_t> mask) {
-    if (pid != 0 && pid != Process::kPid) return Errno::SRCH;
-    if (length == 0) return Errno::INVAL;
-    // Accepted and not acted on (one run queue), unless it leaves no CPU of the machine.
-    uint64_t wanted = 0;
-    TRY(copy_from_user(&wanted, mask.address(), length < 8 ? length : 8));
-    unsigned cpus = platform::cpu_count();
-    if (!(wanted & (cpus >= 64 ? ~0ull : (1ull << cpus) - 1))) return Errno::INVAL;
     return 0;
 }
 

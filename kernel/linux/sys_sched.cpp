@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Scheduling policies and priorities (sched_setscheduler and friends) and membarrier(2). One
-// run queue: policies are checked and recorded as Linux does, and reported back, but every
-// thread is scheduled alike (FIXME: real-time policies). A membarrier interrupts every other
+// Scheduling policies and priorities (sched_setscheduler and friends), CPU affinity, getcpu and
+// membarrier(2). Policies are checked and recorded as Linux does, and reported back, but every
+// thread is scheduled alike (FIXME: real-time policies); affinity masks bind (sched/thread.h). A membarrier interrupts every other
 // CPU that may run the program's threads and waits until each has taken the interrupt (a full
 // barrier, and iretq back to user mode serializes: SYNC_CORE); a thread that is switched out
 // has passed a barrier already.
@@ -27,10 +27,7 @@ bool is_valid(int policy) {
 Result<sched::Thread*> thread_for(int pid) {
     if (pid < 0) return Errno::INVAL;
     if (pid == 0) return sched::current();
-    sched::Thread* found = nullptr;
-    sched::for_each_thread([&](sched::Thread* t) {
-        if (t->tid == pid) found = t;
-    });
+    sched::Thread* found = sched::find_thread(pid);
     if (!found) return Errno::SRCH;
     return found;
 }
@@ -43,6 +40,17 @@ Result<void> set_policy(sched::Thread* t, int policy, int priority) {
     t->linux.sched_policy = policy;
     t->linux.sched_priority = priority;
     return {};
+}
+
+// The thread sched_{get,set}affinity name: a negative id is no thread (ESRCH, not EINVAL).
+Result<sched::Thread*> affinity_target(int pid) {
+    if (pid < 0) return Errno::SRCH;
+    return thread_for(pid);
+}
+
+uint64_t online_cpus() {
+    unsigned count = platform::cpu_count();
+    return count >= 64 ? ~0ull : (1ull << count) - 1;
 }
 
 } // namespace
@@ -120,11 +128,31 @@ Result<long> sys_membarrier(int command, unsigned flags, int cpu) {
     }
 }
 
+// CPU affinity, one bit per CPU (at most 64: kMaxCpus is below that). Linux keeps the mask
+// per thread (0: the caller) and reports it ANDed with the CPUs that run.
+Result<long> sys_sched_getaffinity(int pid, uint64_t length, UserPtr<uint64_t> mask) {
+    if (length < sizeof(uint64_t) || (length & (sizeof(uint64_t) - 1))) return Errno::INVAL;
+    sched::Thread* t = TRY(affinity_target(pid));
+    TRY(mask.write(t->affinity & online_cpus()));
+    return sizeof(uint64_t);
+}
+
+// Linux sched_setaffinity(): the mask is read first (a shorter one is zero-extended, a longer
+// one's extra bits name CPUs that do not exist); it must include a CPU that runs.
+Result<long> sys_sched_setaffinity(int pid, uint64_t length, UserPtr<const uint64_t> mask) {
+    uint64_t wanted = 0;
+    TRY(copy_from_user(&wanted, mask.address(), length < 8 ? length : 8));
+    sched::Thread* t = TRY(affinity_target(pid));
+    if ((wanted & online_cpus()) == 0) return Errno::INVAL;
+    sched::set_affinity(t, wanted & online_cpus());
+    return 0;
+}
+
 // getcpu(2): the CPU and NUMA node the caller runs on; the third argument (a cache) has been
 // unused since Linux 2.6.24. The vDSO's getcpu answers the same while there is one CPU
-// (vdso/vvar.h). FIXME: one CPU; with several, the current CPU's number.
+// (vdso/vvar.h).
 Result<long> sys_getcpu(UserPtr<unsigned> cpu, UserPtr<unsigned> node, uint64_t) {
-    if (!cpu.is_null()) TRY(cpu.write(0));
+    if (!cpu.is_null()) TRY(cpu.write(platform::cpu_index()));
     if (!node.is_null()) TRY(node.write(0));
     return 0;
 }

@@ -24,6 +24,10 @@ struct CpuState {
     uint64_t run_start = 0;
     bool idle = false;
     uint64_t armed = 0;         // the deadline its timer interrupt is programmed for (0 = none)
+    // Its run queue: runnable threads waiting for this CPU, FIFO (round robin). A running
+    // thread is in none. A CPU with an empty queue takes (steals) from another CPU's.
+    Thread* run_head = nullptr;
+    Thread* run_tail = nullptr;
     // With several CPUs a CPU that has nothing to run switches to its idle thread (its own
     // stack: the thread that blocked may be woken and run elsewhere meanwhile). With one CPU
     // the blocked thread halts on its own stack, which saves two switches per sleep.
@@ -65,44 +69,91 @@ void reap() {
     if (dead != &g_first_thread) mm::kfree(dead);
 }
 
-// The run queue: runnable threads waiting for a CPU, FIFO (round robin). A running thread is
-// never in it. Timed sleepers are counted so that the common case (none) scans nothing.
-Thread* g_run_head = nullptr;
-Thread* g_run_tail = nullptr;
+// Timed sleepers are counted so that the common case (none) scans nothing.
 size_t g_timed_sleepers = 0;
+size_t g_waiting = 0; // threads in all the run queues
 
-// Another CPU halts with nothing to run: kick it, unless this CPU is idle itself and will take
-// the only queued thread. Whether one was kicked.
-[[gnu::noinline, gnu::cold]] bool kick_idle_cpu(bool was_empty) {
-    uint64_t others = g_idle_cpus & ~(1ull << platform::cpu_index());
-    if (others == 0 || (is_idle_thread(current()) && was_empty)) return false;
-    unsigned target = static_cast<unsigned>(__builtin_ctzll(others));
-    g_idle_cpus &= ~(1ull << target);
-    platform::kick_cpu(target);
-    return true;
+uint64_t bit(unsigned cpu) { return 1ull << cpu; }
+bool allowed_on(const Thread* t, unsigned cpu) { return (t->affinity >> cpu) & 1; }
+
+// Where a thread that becomes runnable waits. An idle CPU runs it soonest: this one if it is
+// idle (it is about to look), else the CPU the thread last ran on (its cache), else any; with
+// every CPU busy, the one it last ran on. Always one its affinity allows.
+unsigned choose_cpu(const Thread* t) {
+    unsigned self = platform::cpu_index();
+    uint64_t idle = g_idle_cpus & t->affinity;
+    if (idle != 0) {
+        if (idle & bit(self)) return self;
+        if (idle & bit(t->last_cpu)) return t->last_cpu;
+        return static_cast<unsigned>(__builtin_ctzll(idle));
+    }
+    if (allowed_on(t, t->last_cpu)) return t->last_cpu;
+    if (allowed_on(t, self)) return self;
+    return static_cast<unsigned>(__builtin_ctzll(t->affinity));
 }
 
 void enqueue(Thread* t) {
-    if (t->queued) return;
-    t->queued = true;
+    if (t->queue_cpu >= 0) return;
+    unsigned target = g_several_cpus ? choose_cpu(t) : 0;
+    CpuState& cpu = g_cpus[target];
     t->run_next = nullptr;
-    bool was_empty = g_run_head == nullptr;
-    if (g_run_tail != nullptr) g_run_tail->run_next = t;
-    else g_run_head = t;
-    g_run_tail = t;
-    // An idle CPU runs it (unless this CPU is idle itself and about to look), else the running
-    // thread's slice must end on time.
-    if (g_idle_cpus != 0 && kick_idle_cpu(was_empty)) return;
-    if (was_empty) arm_timer();
+    t->queue_cpu = static_cast<int8_t>(target);
+    g_waiting++;
+    bool was_empty = cpu.run_tail == nullptr;
+    if (was_empty) cpu.run_head = t;
+    else cpu.run_tail->run_next = t;
+    cpu.run_tail = t;
+    if (!g_several_cpus) {
+        if (was_empty) arm_timer();
+    } else if (target != platform::cpu_index()) {
+        // Another CPU: if it halts with nothing to run, wake it (once); a busy one keeps its
+        // slice timer (arm_timer), so the thread waits at most one slice there.
+        if (g_idle_cpus & bit(target)) {
+            g_idle_cpus &= ~bit(target);
+            platform::kick_cpu(target);
+        }
+    } else if (was_empty) {
+        arm_timer(); // the running thread's slice must end on time
+    }
 }
 
+// Takes `t` out of the queue it waits in; `previous` is the thread before it there (or none).
+void unlink_queued(Thread* t, Thread* previous) {
+    CpuState& cpu = g_cpus[t->queue_cpu];
+    if (previous != nullptr) previous->run_next = t->run_next;
+    else cpu.run_head = t->run_next;
+    if (cpu.run_tail == t) cpu.run_tail = previous;
+    t->run_next = nullptr;
+    t->queue_cpu = -1;
+    g_waiting--;
+}
+
+// A thread waiting in another CPU's queue that may run here, taken from it: the first one of
+// the next CPU (in index order after this one) that has one.
+[[gnu::noinline]] Thread* steal(unsigned self) {
+    unsigned count = platform::cpu_count();
+    for (unsigned step = 1; step < count; step++) {
+        unsigned victim = (self + step) % count;
+        Thread* previous = nullptr;
+        for (Thread* t = g_cpus[victim].run_head; t != nullptr; previous = t, t = t->run_next) {
+            if (allowed_on(t, self)) {
+                unlink_queued(t, previous);
+                return t;
+            }
+        }
+    }
+    return nullptr;
+}
+
+// The next thread for this CPU: the head of its own queue, else one stolen from another's.
 Thread* dequeue() {
-    Thread* t = g_run_head;
-    if (t == nullptr) return nullptr;
-    g_run_head = t->run_next;
-    if (g_run_head == nullptr) g_run_tail = nullptr;
-    t->queued = false;
-    return t;
+    CpuState& cpu = this_cpu();
+    Thread* t = cpu.run_head;
+    if (t != nullptr) {
+        unlink_queued(t, nullptr);
+        return t;
+    }
+    return g_several_cpus ? steal(platform::cpu_index()) : nullptr;
 }
 
 void make_runnable(Thread* t) {
@@ -146,7 +197,8 @@ void reschedule() {
     cpu.idle = true;
     for (;;) {
         Thread* next = dequeue();
-        if (next == nullptr && previous->state == State::Runnable && !previous_idle)
+        if (next == nullptr && previous->state == State::Runnable && !previous_idle &&
+            allowed_on(previous, platform::cpu_index()))
             next = previous;
         if (next == nullptr && !previous_idle && g_several_cpus)
             next = &cpu.idle_thread;
@@ -159,6 +211,7 @@ void reschedule() {
             if (next != previous) {
                 previous->on_cpu = -1;
                 next->on_cpu = static_cast<int>(platform::cpu_index());
+                next->last_cpu = static_cast<uint8_t>(next->on_cpu);
                 arm_timer();
                 platform::switch_thread(previous->context, next->context);
                 // Running again as `previous`, maybe on another CPU.
@@ -202,7 +255,7 @@ void arm_timer() {
     // Another thread waiting for the CPU: preempt at the end of the time slice. With several
     // CPUs every busy one keeps its slice timer, so a thread queued by another CPU waits at most
     // one slice.
-    if (g_run_head != nullptr || (g_several_cpus && !cpu.idle))
+    if (cpu.run_head != nullptr || (g_several_cpus && !cpu.idle))
         deadline = earliest(deadline, cpu.slice_end);
     // An interrupt already programmed no later than that comes first and re-arms: programming
     // the timer is a trapped MSR write, worth saving on every switch (the time slice's end moves
@@ -260,6 +313,8 @@ Thread* create_thread(int tid, const TrapFrame& user) {
     }
     auto* t = new (memory) Thread;
     t->tid = tid;
+    t->affinity = current()->affinity; // clone(2): the new thread inherits the mask
+    t->last_cpu = static_cast<uint8_t>(platform::cpu_index());
     t->kernel_stack = stack;
     t->context.owner = t;
     platform::init_thread(t->context, reinterpret_cast<uint64_t>(stack), kKernelStackSize, user);
@@ -273,6 +328,30 @@ Thread* create_thread(int tid, const TrapFrame& user) {
 }
 
 size_t live_threads() { return g_live; }
+
+Thread* find_thread(int tid) {
+    Thread* found = nullptr;
+    for_each_thread([&](Thread* t) {
+        if (t->tid == tid) found = t;
+    });
+    return found;
+}
+
+void set_affinity(Thread* t, uint64_t cpus) {
+    t->affinity = cpus;
+    unsigned self = platform::cpu_index();
+    if (t == current()) {
+        if (!allowed_on(t, self)) reschedule(); // it waits on an allowed CPU's queue
+    } else if (t->queue_cpu >= 0 && !allowed_on(t, static_cast<unsigned>(t->queue_cpu))) {
+        Thread* previous = nullptr;
+        for (Thread* p = g_cpus[t->queue_cpu].run_head; p != t; p = p->run_next)
+            previous = p;
+        unlink_queued(t, previous);
+        enqueue(t);
+    } else if (t->on_cpu >= 0 && !allowed_on(t, static_cast<unsigned>(t->on_cpu))) {
+        platform::kick_cpu(static_cast<unsigned>(t->on_cpu)); // should_preempt moves it
+    }
+}
 
 void yield() { reschedule(); }
 
@@ -380,8 +459,12 @@ uint64_t process_system_ns() {
 
 bool should_preempt(uint64_t now_ns) {
     CpuState& cpu = this_cpu();
+    // sched_setaffinity took this CPU away from the running thread: it moves now.
+    if (!allowed_on(current(), platform::cpu_index())) return true;
     if (now_ns < cpu.slice_end) return false;
-    if (g_run_head != nullptr) return true;
+    // A thread waits here, or on another CPU (which is busy too, or it would run there): the
+    // slice is over, so this CPU takes a turn at the waiting ones — round robin over every CPU.
+    if (cpu.run_head != nullptr || g_waiting != 0) return true;
     cpu.slice_end = now_ns + kTimeSlice; // nobody waits: a new slice
     return false;
 }

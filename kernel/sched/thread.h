@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Threads and the scheduler: round robin over one run queue shared by every CPU, preemption by
-// each CPU's timer interrupt when more than one thread can run. Kernel code runs under the big
-// kernel lock (platform.h) with interrupts off, so the shared state here needs no lock of its
-// own; what is per CPU (the running thread, its time slice, the timer) is kept by
-// platform::cpu_index(). A thread blocks with an optional deadline; wake() makes it runnable
-// again and kicks an idle CPU to run it.
+// Threads and the scheduler: a run queue per CPU, round robin, preemption by each CPU's timer
+// interrupt when another thread waits. A thread that becomes runnable waits on an idle CPU if
+// there is one (which is kicked), else on the CPU it last ran on; a CPU whose queue is empty
+// takes a waiting thread from another's, when it would idle and at the end of each time slice,
+// so every CPU shares the waiting threads. Affinity masks (sched_setaffinity) bound all of it.
+// Kernel code runs under the big kernel lock (platform.h) with interrupts off, so the shared
+// state here needs no lock of its own; what is per CPU (the running thread, its queue, its time
+// slice, the timer) is kept by platform::cpu_index(). A thread blocks with an optional deadline;
+// wake() makes it runnable again.
 #include <stdint.h>
 
 #include "platform/platform.h"
@@ -51,8 +54,10 @@ struct Thread {
     int tid = 0;
     State state = State::Runnable;
     Thread* next = nullptr;        // the ring of all live threads, in creation order
-    Thread* run_next = nullptr;    // the run queue (runnable threads other than the running one)
-    bool queued = false;
+    Thread* run_next = nullptr;    // its CPU's run queue (runnable threads other than the running ones)
+    int8_t queue_cpu = -1;         // the CPU whose run queue it is in, -1 when in none
+    uint8_t last_cpu = 0;          // the CPU it ran on last
+    uint64_t affinity = ~0ull;     // the CPUs it may run on (sched_setaffinity), bit i: CPU i
     uint64_t wake_deadline = 0;    // monotonic ns for a timed block, 0 = none
     bool timed_out = false;        // the last block ended by its deadline
     void* kernel_stack = nullptr;  // freed when the thread is reaped (0 for the boot thread)
@@ -70,7 +75,7 @@ struct Thread {
 
 // The running thread (on an idle CPU: that CPU's idle thread, which is in no list).
 inline Thread* current() { return static_cast<Thread*>(platform::running_context()->owner); }
-// Starts the other CPUs (platform::discover_cpus); each runs threads from the shared run queue.
+// Starts the other CPUs (platform::discover_cpus); each runs threads from its run queue.
 // Call once, after init_first_thread.
 void start_secondary_cpus(uint64_t rsdp_hint);
 // If `thread` is running on another CPU, interrupts that CPU so it looks at its signals.
@@ -82,6 +87,12 @@ Thread* init_first_thread();
 // Creates a runnable thread that returns to user mode with `user`. nullptr on out of memory.
 Thread* create_thread(int tid, const TrapFrame& user);
 size_t live_threads();
+// The live thread with this id, or nullptr.
+Thread* find_thread(int tid);
+// sched_setaffinity: `thread` runs only on the CPUs of `cpus` (bit i: CPU i; at least one that
+// runs). If it runs on another one it moves: at once if it is the caller, else at the next
+// interrupt of the CPU it runs on (which is kicked).
+void set_affinity(Thread* thread, uint64_t cpus);
 
 // Gives the CPU to the next runnable thread, if any.
 void yield();
