@@ -407,12 +407,22 @@ Result<void> gen_loadavg(TextBuffer& out, uint64_t) {
 }
 
 Result<void> gen_proc_stat(TextBuffer& out, uint64_t) {
+    // proc(5): per CPU, ticks (USER_HZ = 100) of user nice system idle iowait irq softirq steal
+    // guest guest_nice. wisp does not split a CPU's time: all of it is "user" but the steal time
+    // (platform::stolen_ns), so that the fields still add up to the uptime.
     uint64_t ticks = uptime_ns() / 10'000'000;
     uint64_t boot = (platform::boot_epoch_ns()) / 1'000'000'000;
     unsigned cpus = platform::cpu_count();
-    TRY(out.appendf("cpu  %lu 0 0 0 0 0 0 0 0 0\n", ticks * cpus));
+    uint64_t steal[platform::kMaxCpus];
+    uint64_t all_steal = 0;
+    for (unsigned cpu = 0; cpu < cpus; cpu++) {
+        uint64_t t = platform::stolen_ns(cpu) / 10'000'000;
+        steal[cpu] = t < ticks ? t : ticks;
+        all_steal += steal[cpu];
+    }
+    TRY(out.appendf("cpu  %lu 0 0 0 0 0 0 %lu 0 0\n", ticks * cpus - all_steal, all_steal));
     for (unsigned cpu = 0; cpu < cpus; cpu++)
-        TRY(out.appendf("cpu%u %lu 0 0 0 0 0 0 0 0 0\n", cpu, ticks));
+        TRY(out.appendf("cpu%u %lu 0 0 0 0 0 0 %lu 0 0\n", cpu, ticks - steal[cpu], steal[cpu]));
     return out.appendf("intr 0\nctxt 0\nbtime %lu\nprocesses 1\nprocs_running 1\n"
                        "procs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n",
                        boot);

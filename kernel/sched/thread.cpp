@@ -7,6 +7,7 @@
 #include "mm/heap.h"
 #include "platform/traps.h"
 #include "sched/timer.h"
+#include "time/run_clock.h"
 
 namespace wisp::sched {
 namespace {
@@ -19,8 +20,9 @@ constexpr uint64_t kTimeSlice = 10'000'000; // 10 ms
 struct CpuState {
     Thread* reap = nullptr;     // a dead thread whose stack is freed once this CPU is off it
     uint64_t slice_end = 0;
-    // CPU time: the running thread has run since run_start unless the CPU idles (`idle`): time
-    // spent halted is nobody's.
+    // CPU time: the running thread has run since run_start (on this CPU's run clock, which
+    // leaves out steal time: time/run_clock.h) unless the CPU idles (`idle`): time spent halted
+    // is nobody's.
     uint64_t run_start = 0;
     bool idle = false;
     uint64_t armed = 0;         // the deadline its timer interrupt is programmed for (0 = none)
@@ -192,7 +194,8 @@ void reschedule() {
     Thread* previous = current();
     bool previous_idle = is_idle_thread(previous);
     uint64_t now = platform::monotonic_ns();
-    if (!cpu.idle) previous->cpu_ns += now - cpu.run_start;
+    if (!cpu.idle)
+        previous->cpu_ns += time::cpu_run_ns(platform::cpu_index(), now) - cpu.run_start;
     if (previous->in_system_call) previous->system_cycles += platform::cycles() - previous->system_since;
     cpu.idle = true;
     for (;;) {
@@ -206,7 +209,7 @@ void reschedule() {
             if (next != previous && previous->state == State::Runnable && !previous_idle)
                 enqueue(previous);
             cpu.slice_end = now + kTimeSlice;
-            cpu.run_start = now;
+            cpu.run_start = time::cpu_run_ns(platform::cpu_index(), now);
             cpu.idle = is_idle_thread(next);
             if (next != previous) {
                 previous->on_cpu = -1;
@@ -416,7 +419,10 @@ uint64_t thread_cpu_ns(const Thread* thread) {
     uint64_t ns = thread->cpu_ns;
     if (thread->on_cpu >= 0) {
         const CpuState& cpu = g_cpus[thread->on_cpu];
-        if (!cpu.idle) ns += platform::monotonic_ns() - cpu.run_start;
+        if (!cpu.idle) {
+            unsigned index = static_cast<unsigned>(thread->on_cpu);
+            ns += time::cpu_run_ns(index, platform::monotonic_ns()) - cpu.run_start;
+        }
     }
     return ns;
 }

@@ -8,6 +8,7 @@
 // same values with the same code. A kvmclock whose TSC is not marked stable cannot be frozen so;
 // then the kernel reads the live pvclock and the vDSO makes the system call.
 #include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/smp.h"
 #include "platform/platform.h"
@@ -121,9 +122,7 @@ uint64_t rtc_epoch_seconds() {
 }
 
 void init_clock() {
-    x86::CpuidResult hv = x86::cpuid(0x40000000);
-    bool kvm = hv.ebx == 0x4b4d564b && hv.ecx == 0x564b4d56 && hv.edx == 0x4d; // "KVMKVMKVM"
-    uint32_t kvm_features = kvm && hv.eax >= 0x40000001 ? x86::cpuid(0x40000001).eax : 0;
+    uint32_t kvm_features = x86::kvm_features();
     if (kvm_features & kKvmFeatureClocksource2) {
         x86::wrmsr(kMsrKvmSystemTimeNew, virt_to_phys(const_cast<PvclockTimeInfo*>(&g_pvclock)) | 1);
         x86::wrmsr(kMsrKvmWallClockNew, virt_to_phys(const_cast<PvclockWallClock*>(&g_wall)));

@@ -8,6 +8,7 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/smp.h"
+#include "arch/x86_64/steal_time.h"
 #include "arch/x86_64/trap_frame.h"
 #include "lib/log.h"
 #include "platform/traps.h"
@@ -159,6 +160,19 @@ void cpu_init() {
     asm volatile("mov %0, %%cr3" : : "r"(reinterpret_cast<uint64_t>(boot_pml4)) : "memory");
 
     load_initial_fpu_state();
+    enable_steal_time();
+}
+
+uint32_t kvm_features() {
+    static bool s_known = false;
+    static uint32_t s_features = 0;
+    if (!s_known) {
+        CpuidResult hv = cpuid(0x40000000);
+        bool kvm = hv.ebx == 0x4b4d564b && hv.ecx == 0x564b4d56 && hv.edx == 0x4d; // "KVMKVMKVM"
+        s_features = kvm && hv.eax >= 0x40000001 ? cpuid(0x40000001).eax : 0;
+        s_known = true;
+    }
+    return s_features;
 }
 
 namespace {
@@ -192,6 +206,7 @@ void cpu_init_secondary(PerCpu& cpu, uint64_t ist_top) {
     set_syscall_msrs();
     asm volatile("mov %0, %%cr4" : : "r"(g_cr4));
     load_initial_fpu_state();
+    enable_steal_time();
 }
 
 PerCpu& cpu(unsigned index) { return g_cpus[index]; }

@@ -67,6 +67,9 @@ void cpu_init();
 void cpu_init_secondary(PerCpu& cpu, uint64_t ist_top);
 // The x87/SSE state a new process and a signal handler start with.
 void load_initial_fpu_state();
+// KVM's paravirtual features (CPUID 0x40000001 EAX: kvmclock, steal time, ...) when the
+// hypervisor is KVM, else 0. Asked once: CPUID is a VM exit.
+uint32_t kvm_features();
 // The TSC at the PVH entry point (the first instruction of the kernel).
 uint64_t boot_entry_tsc();
 

@@ -71,6 +71,7 @@ void print_backtrace(uintptr_t frame) {
 
 // ---- user mode ----
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/steal_time.h"
 #include "arch/x86_64/trap_frame.h"
 
 extern "C" int copy_user(void* dest, const void* src, size_t n);
@@ -162,6 +163,7 @@ long copy_string_from_user(char* dest, uint64_t user_src, size_t capacity) {
 }
 
 void enter_user(uint64_t entry, uint64_t rsp) {
+    x86::settle_steal_base();
     // A zeroed frame on the kernel stack: every general register starts at 0, as on Linux.
     auto* frame = reinterpret_cast<TrapFrame*>(x86::this_cpu().kernel_rsp - sizeof(TrapFrame));
     *frame = TrapFrame{};
