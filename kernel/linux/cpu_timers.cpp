@@ -23,13 +23,25 @@ uint64_t g_cpu_at_last_check = 0; // process CPU time when the check was last se
 
 void fire_check(sched::Timer&);
 
-// Sets the check for the soonest moment an armed timer could expire: a clock advances at most
-// as fast as the monotonic clock (FIXME: SMP — then the process clocks advance up to N times as
-// fast, and the check must come N times sooner).
+// Monotonic time before a clock with `left` ns to go could get there. A thread's clock
+// advances at most as fast as the monotonic clock; the process's as fast times the CPUs. For
+// it the check comes that much sooner and then looks again (the remaining time shrinks
+// geometrically when fewer threads run), but not more often than once a millisecond: Linux
+// checks CPU timers at its tick, which is no finer.
+uint64_t soonest_expiry(const CpuTimer& timer) {
+    uint64_t left = timer.left();
+    unsigned cpus = platform::cpu_count();
+    if (timer.clock().tid != 0 || cpus == 1) return left;
+    constexpr uint64_t kFinest = 1'000'000;
+    uint64_t shared = left / cpus;
+    return shared >= kFinest ? shared : (left < kFinest ? left : kFinest);
+}
+
+// Sets the check for the soonest moment an armed timer could expire.
 void set_check() {
     uint64_t soonest = ~0ull;
     for (CpuTimer* t = g_armed; t != nullptr; t = t->next_armed()) {
-        uint64_t left = t->left();
+        uint64_t left = soonest_expiry(*t);
         if (left < soonest) soonest = left;
     }
     g_cpu_timer_checks_stopped = false;
