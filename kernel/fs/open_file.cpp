@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "fs/open_file.h"
 
+#include "fs/flock.h"
+
 namespace wisp::fs {
 
 Result<RefPtr<OpenFile>> OpenFile::create(Mount* mount, RefPtr<Dentry> dentry, RefPtr<Vnode> vnode,
@@ -18,6 +20,7 @@ Result<RefPtr<OpenFile>> OpenFile::create(Mount* mount, RefPtr<Dentry> dentry, R
 }
 
 OpenFile::~OpenFile() {
+    if (m_flocked) unlock_flock(*this);
     m_released.wake_all();
     if (m_opened) m_ops->release(*this);
 }

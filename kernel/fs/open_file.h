@@ -76,6 +76,8 @@ class OpenFile : public RefCounted<OpenFile> {
     // Woken when the description goes away (its last reference): epoll forgets the files it
     // watched, as Linux's eventpoll_release() does.
     WaitQueue& release_queue() { return m_released; }
+    // It has taken a flock(2) lock (fs/flock.h): its last close drops it.
+    void note_flock() { m_flocked = true; }
 
   private:
     OpenFile(Mount* mount, RefPtr<Dentry> dentry, RefPtr<Vnode> vnode, int flags)
@@ -89,6 +91,7 @@ class OpenFile : public RefCounted<OpenFile> {
     RefPtr<Vnode> m_ops_owner;
     int m_flags;
     bool m_opened = false; // the vnode's open hook ran: release() is due
+    bool m_flocked = false;
     WaitQueue m_released;
 };
 

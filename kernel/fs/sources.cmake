@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 list(APPEND WISP_PORTABLE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/erofs.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/flock.cpp
     ${CMAKE_CURRENT_LIST_DIR}/dentry.cpp
     ${CMAKE_CURRENT_LIST_DIR}/devices.cpp
     ${CMAKE_CURRENT_LIST_DIR}/image_fs.cpp

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Descriptors: close, close_range, dup/dup2/dup3, fcntl (locks are single-process no-ops), flock,
-// pipe/pipe2.
+// Descriptors: close, close_range, dup/dup2/dup3, fcntl, flock (fs/flock.h), pipe/pipe2.
+#include "fs/flock.h"
 #include "fs/pipe.h"
 #include "lib/print.h"
 #include "linux/abi_types.h"
+#include "linux/blocking.h"
 #include "linux/files.h"
 #include "linux/process.h"
 #include "linux/syscalls.h"
@@ -22,8 +23,9 @@ constexpr int kFDupFd = 0, kFGetFd = 1, kFSetFd = 2, kFGetFl = 3, kFSetFl = 4, k
 constexpr int kFdCloexec = 1;
 constexpr int kRdLock = 0, kWrLock = 1, kUnlock = 2;
 
-// fcntl record locks: one process holds every lock there is, so setting one always succeeds
-// and testing one finds no conflict — after the checks Linux makes.
+// fcntl record locks: one process holds every POSIX lock there is, so setting one always
+// succeeds and testing one finds no conflict — after the checks Linux makes. FIXME: open file
+// description locks (F_OFD_*) can conflict inside one process and are treated the same.
 Result<long> record_lock(OpenFile& file, int command, UserPtr<Flock> argument) {
     Flock lock = TRY(argument.read());
     bool ofd = command == kFOfdGetLk || command == kFOfdSetLk || command == kFOfdSetLkW;
@@ -155,7 +157,18 @@ Result<long> sys_flock(int fd, unsigned operation) {
     if (op != kShared && op != kExclusive && op != kUnlockOp) return Errno::INVAL;
     fs::RefPtr<OpenFile> file = TRY(file_for(fd));
     if (file->is_path_only()) return Errno::BADF;
-    return 0; // one process: every lock is granted
+    if (op == kUnlockOp) {
+        fs::unlock_flock(*file);
+        return 0;
+    }
+    fs::FlockKind kind = op == kExclusive ? fs::FlockKind::Exclusive : fs::FlockKind::Shared;
+    // Another description's lock conflicts: wait until one is dropped and try again (Linux
+    // ERESTARTSYS on a signal: SA_RESTART runs the call again).
+    while (!TRY(fs::try_flock(*file, kind))) {
+        if (operation & kNonBlock) return Errno::AGAIN; // EWOULDBLOCK
+        TRY(wait_for(fs::flock_waiters(), 0, "flock"));
+    }
+    return 0;
 }
 
 Result<long> sys_pipe2(UserPtr<int> fds_out, int flags) {
