@@ -38,8 +38,18 @@ class RunClock {
     uint64_t m_run = 0;
 };
 
-// The run clock of CPU `cpu` at monotonic time `now_ns`. Kernel only (run_clock.cpp); callers
-// hold the big kernel lock.
-uint64_t cpu_run_ns(unsigned cpu, uint64_t now_ns);
+// Kernel only (run_clock.cpp): each CPU's run clock, by index, touched only under the big
+// kernel lock; and the step that reads the steal time.
+extern RunClock g_run_clocks[];
+uint64_t advance_run_clock(unsigned cpu, uint64_t now_ns);
+
+// The run clock of CPU `cpu` at monotonic time `now_ns`; callers hold the big kernel lock. Inline
+// because a switch asks twice at the same time, and the second answer is the stored value (every
+// CPL0 instruction counts on the development machines: DESIGN.md §8).
+inline uint64_t cpu_run_ns(unsigned cpu, uint64_t now_ns) {
+    RunClock& clock = g_run_clocks[cpu];
+    if (!clock.behind(now_ns)) return clock.value();
+    return advance_run_clock(cpu, now_ns);
+}
 
 } // namespace wisp::time
