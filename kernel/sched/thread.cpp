@@ -245,7 +245,7 @@ void reschedule() {
 // The idle wait: halt until the earliest deadline or any interrupt, then wake expired sleepers.
 void wait_for_event(uint64_t deadline) {
     if (!program_timer(deadline)) {
-        asm volatile("pause"); // FIXME: no deadline timer: poll the clock
+        asm volatile("pause"); // FIXME: no local APIC timer: poll the clock
     } else {
         platform::wait_for_interrupt();
     }

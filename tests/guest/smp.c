@@ -6,7 +6,8 @@
 // as fast as the wall clock only if the N threads really run at the same time (on one CPU it
 // grows as fast as the wall clock). The ratio goes to stderr, the verdict to stdout. "fair N":
 // see fair(). Also CPU affinity: pinning oneself and another thread to each CPU, getcpu,
-// inheritance, errors.
+// inheritance, errors. With "idle MS": the main thread and a second one sleep (MS and MS / 2
+// ms), so every CPU is idle; the harness measures the host CPU the VM uses (tcg_diff.sh).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -110,6 +111,26 @@ static int parallel(int threads) {
     fprintf(stderr, "%d threads: cpu %.3f s + steal %.3f s over wall %.3f s = %.2f\n", threads, cpu,
             steal, wall, ratio);
     printf("parallel: %s\n", ratio >= 0.8 * threads ? "yes" : "no");
+    return 0;
+}
+
+static void sleep_ms(long ms) {
+    struct timespec period = {ms / 1000, ms % 1000 * 1000000};
+    while (nanosleep(&period, &period) != 0 && errno == EINTR) {
+    }
+}
+
+static void* nap(void* arg) {
+    sleep_ms((long)arg);
+    return NULL;
+}
+
+static int idle(long ms) {
+    pthread_t t;
+    if (ms < 0 || pthread_create(&t, NULL, nap, (void*)(ms / 2)) != 0) return 2;
+    sleep_ms(ms);
+    pthread_join(t, NULL);
+    printf("idle: done\n");
     return 0;
 }
 
@@ -238,6 +259,7 @@ static void affinity_errors(void) {
 int main(int argc, char** argv) {
     if (argc == 3 && strcmp(argv[1], "parallel") == 0) return parallel(atoi(argv[2]));
     if (argc == 3 && strcmp(argv[1], "fair") == 0) return fair(atoi(argv[2]));
+    if (argc == 3 && strcmp(argv[1], "idle") == 0) return idle(atol(argv[2]));
 
     long online = sysconf(_SC_NPROCESSORS_ONLN), configured = sysconf(_SC_NPROCESSORS_CONF);
     cpu_set_t set;

@@ -188,14 +188,15 @@ uint64_t user_clock_page() { return virt_to_phys(&g_vvar); }
 void set_user_cpu_count(uint32_t cpus) { __atomic_store_n(&g_vvar.page.cpus, cpus, __ATOMIC_RELEASE); }
 
 bool set_wakeup(uint64_t deadline_ns) {
-    if (!x86::deadline_timer_available()) return false;
+    if (!x86::local_apic_available()) return false;
     if (deadline_ns == 0) {
-        x86::arm_deadline_timer(0);
+        x86::disarm_timer();
         return true;
     }
     uint64_t now = monotonic_ns();
     uint64_t delta = deadline_ns > now ? deadline_ns - now : 0;
-    x86::arm_deadline_timer(x86::rdtsc() + ns_to_tsc(delta));
+    if (x86::tsc_deadline_timer()) x86::arm_deadline_timer(x86::rdtsc() + ns_to_tsc(delta));
+    else x86::arm_countdown_timer(delta);
     return true;
 }
 

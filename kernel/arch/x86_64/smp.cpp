@@ -81,7 +81,7 @@ namespace {
 uint64_t spin_deadline(uint64_t ms) { return platform::monotonic_ns() + ms * 1'000'000; }
 
 // ICR low word (Intel SDM Vol. 3A §11.6.1): delivery mode INIT (101b) and STARTUP (110b), level
-// assert. In x2APIC mode there is no delivery-status bit to wait for.
+// assert. (send_ipi waits for the delivery status in xAPIC mode; x2APIC mode has none.)
 constexpr uint32_t kIcrInit = 0x4500, kIcrStartup = 0x4600, kIcrFixed = 0x4000;
 
 } // namespace
@@ -171,7 +171,7 @@ void set_cpu_idle(bool idle) {
 
 unsigned discover_cpus(uint64_t rsdp_hint) {
     x86::PerCpu& boot = x86::this_cpu();
-    if (!x86::deadline_timer_available()) return 1; // no x2APIC: no IPIs to start others
+    if (!x86::local_apic_available()) return 1; // no local APIC: no IPIs to start others
     boot.apic_id = x86::local_apic_id();
     x86::acpi::PhysReader reader{[](void*, uint64_t paddr, uint64_t length) -> const uint8_t* {
                                      // The boot direct map covers the first 8 GiB.
