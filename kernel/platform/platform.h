@@ -73,9 +73,10 @@ uint64_t cycles_to_ns(uint64_t cycles);
 uint64_t monotonic_ns();
 // Nanoseconds since the Unix epoch at monotonic_ns() == 0 (kvmclock wall clock or CMOS RTC).
 uint64_t boot_epoch_ns();
-// Steal time of CPU `index`: nanoseconds since boot during which it wanted to run and the host
-// ran something else (KVM steal time). Nondecreasing; current for this CPU, as of its last entry
-// into the guest for another. 0 when the hypervisor does not tell.
+// Steal time of CPU `index`: nanoseconds during which it wanted to run and the host ran
+// something else (KVM steal time), counted from about boot (arch/x86_64/steal_time.h: the first
+// report is the base). Nondecreasing; current for this CPU, as of its last entry into the guest
+// for another. 0 when the hypervisor does not tell. Callers hold the big kernel lock.
 uint64_t stolen_ns(unsigned index);
 // The physical address of the page of clock parameters user mode may read (vdso/vvar.h), which
 // the vDSO finds right below itself.

@@ -128,8 +128,9 @@ int main(void) {
 
     setitimer(ITIMER_VIRTUAL, &every10ms, NULL);
     printf("  SIGVTALRM while spinning: %s\n", spin_until(&vtalrm, 3, 3) ? "yes" : "no");
-    // (Generous sizes below: inside a VM on a loaded host, time the vCPU was not running counts
-    // as CPU time of the thread it was running.)
+    // (Generous sizes below: inside a VM, a stall of the vCPU that the host does not report as
+    // steal time — a stopped monitor, the host's work on exits — counts as CPU time of the
+    // thread it was running.)
     struct itimerval in200ms = {{0, 0}, {0, 200000}};
     setitimer(ITIMER_VIRTUAL, &in200ms, NULL);
     vtalrm = 0;

@@ -137,8 +137,9 @@ int main(void) {
     printf("busy: thread clock +50 ms %d, process clock as much %d, wall clock as much %d\n",
            reached, p1 - p0 >= t1 - t0, m1 - m0 >= t1 - t0);
     // Asleep, the thread's clock stands still: it grows by less than the wall clock minus the
-    // 50 ms asleep (1 ms slack for rounding). Not "by less than N ms": on a loaded host a vCPU
-    // stalled while the thread ran counts as its CPU time (wisp has no steal-time accounting).
+    // 50 ms asleep (1 ms slack for rounding). Not "by less than N ms": a vCPU stalled while the
+    // thread ran counts as its CPU time unless the host reports it as steal time (it does not
+    // for a stopped monitor, nor on hosts without steal time).
     struct timespec nap = {0, 50000000};
     uint64_t wall_before = clock_ns(CLOCK_MONOTONIC);
     uint64_t thread_before = clock_ns(CLOCK_THREAD_CPUTIME_ID);
