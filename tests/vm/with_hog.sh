@@ -13,10 +13,8 @@
 set -uo pipefail
 # The first CPU this script may run on ("0-1" or "0,1" or "1").
 cpu="$(taskset -pc $$ | sed 's/.*: //; s/[-,].*//')"
-taskset -c "$cpu" sh -c 'while :; do :; done' &
+# The loop ends by itself after 5 minutes, should this script be killed before it can end it.
+taskset -c "$cpu" timeout 300 sh -c 'while :; do :; done' &
 hog=$!
+trap 'kill "$hog" 2>/dev/null' EXIT INT TERM
 taskset -c "$cpu" "$@"
-status=$?
-kill "$hog"
-wait "$hog" 2>/dev/null
-exit "$status"
