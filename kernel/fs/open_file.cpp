@@ -2,6 +2,7 @@
 #include "fs/open_file.h"
 
 #include "fs/flock.h"
+#include "fs/record_locks.h"
 
 namespace wisp::fs {
 
@@ -21,6 +22,7 @@ Result<RefPtr<OpenFile>> OpenFile::create(Mount* mount, RefPtr<Dentry> dentry, R
 
 OpenFile::~OpenFile() {
     if (m_flocked) unlock_flock(*this);
+    if (m_range_locked) drop_range_locks(*m_vnode, LockOwner{this});
     m_released.wake_all();
     if (m_opened) m_ops->release(*this);
 }

@@ -76,8 +76,10 @@ class OpenFile : public RefCounted<OpenFile> {
     // Woken when the description goes away (its last reference): epoll forgets the files it
     // watched, as Linux's eventpoll_release() does.
     WaitQueue& release_queue() { return m_released; }
-    // It has taken a flock(2) lock (fs/flock.h): its last close drops it.
+    // It has taken a flock(2) lock (fs/flock.h) or an OFD record lock (fs/record_locks.h):
+    // its last close drops them.
     void note_flock() { m_flocked = true; }
+    void note_range_locks() { m_range_locked = true; }
 
   private:
     OpenFile(Mount* mount, RefPtr<Dentry> dentry, RefPtr<Vnode> vnode, int flags)
@@ -92,6 +94,7 @@ class OpenFile : public RefCounted<OpenFile> {
     int m_flags;
     bool m_opened = false; // the vnode's open hook ran: release() is due
     bool m_flocked = false;
+    bool m_range_locked = false;
     WaitQueue m_released;
 };
 

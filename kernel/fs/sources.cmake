@@ -10,6 +10,7 @@ list(APPEND WISP_PORTABLE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/page_tree.cpp
     ${CMAKE_CURRENT_LIST_DIR}/pipe.cpp
     ${CMAKE_CURRENT_LIST_DIR}/pseudo_fs.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/record_locks.cpp
     ${CMAKE_CURRENT_LIST_DIR}/text_buffer.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tmpfs.cpp
     ${CMAKE_CURRENT_LIST_DIR}/vfs.cpp)

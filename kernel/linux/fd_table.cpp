@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "linux/fd_table.h"
 
+#include "fs/record_locks.h"
+
 namespace wisp::linux {
 
 FdTable::~FdTable() {
@@ -50,6 +52,7 @@ Result<void> FdTable::install(int fd, fs::RefPtr<fs::OpenFile> file, bool cloexe
     m_slots[fd].file = static_cast<fs::RefPtr<fs::OpenFile>&&>(file);
     m_slots[fd].cloexec = cloexec;
     if (!old) m_open++;
+    else fs::drop_range_locks(old->vnode(), fs::LockOwner{}); // POSIX: any close drops them
     if (fd == m_lowest_free) {
         while (m_lowest_free < m_capacity && m_slots[m_lowest_free].file)
             m_lowest_free++;
@@ -62,6 +65,7 @@ Result<void> FdTable::close(int fd) {
     fs::RefPtr<fs::OpenFile> old = static_cast<fs::RefPtr<fs::OpenFile>&&>(m_slots[fd].file);
     m_slots[fd].cloexec = false;
     m_open--;
+    fs::drop_range_locks(old->vnode(), fs::LockOwner{}); // POSIX: any close drops them
     if (fd < m_lowest_free) m_lowest_free = fd;
     return {};
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Descriptors: close, close_range, dup/dup2/dup3, fcntl, flock (fs/flock.h), pipe/pipe2.
 #include "fs/flock.h"
+#include "fs/record_locks.h"
 #include "fs/pipe.h"
 #include "lib/print.h"
 #include "linux/abi_types.h"
@@ -23,23 +24,80 @@ constexpr int kFDupFd = 0, kFGetFd = 1, kFSetFd = 2, kFGetFl = 3, kFSetFl = 4, k
 constexpr int kFdCloexec = 1;
 constexpr int kRdLock = 0, kWrLock = 1, kUnlock = 2;
 
-// fcntl record locks: one process holds every POSIX lock there is, so setting one always
-// succeeds and testing one finds no conflict — after the checks Linux makes. FIXME: open file
-// description locks (F_OFD_*) can conflict inside one process and are treated the same.
+// struct flock's range as [start, end] (Linux flock64_to_posix_lock): l_start from l_whence,
+// a length of 0 reaching past every offset, a negative one ending just before l_start.
+Result<void> lock_range(OpenFile& file, const Flock& lock, uint64_t& start, uint64_t& end) {
+    int64_t base = 0;
+    if (lock.l_whence == 1) {
+        base = static_cast<int64_t>(file.offset);
+    } else if (lock.l_whence == 2) {
+        fs::Attributes a;
+        TRY(file.vnode().getattr(a));
+        base = static_cast<int64_t>(a.size);
+    }
+    int64_t first;
+    if (__builtin_add_overflow(base, lock.l_start, &first)) return Errno::OVERFLOW;
+    if (first < 0) return Errno::INVAL;
+    int64_t last = static_cast<int64_t>(fs::kLockToEnd);
+    if (lock.l_len > 0) {
+        if (lock.l_len - 1 > static_cast<int64_t>(fs::kLockToEnd) - first) return Errno::OVERFLOW;
+        last = first + (lock.l_len - 1);
+    } else if (lock.l_len < 0) {
+        if (first + lock.l_len < 0) return Errno::INVAL;
+        last = first - 1;
+        first += lock.l_len;
+    }
+    start = static_cast<uint64_t>(first), end = static_cast<uint64_t>(last);
+    return {};
+}
+
+// fcntl record locks (fs/record_locks.h): POSIX locks are the process's, OFD locks the open
+// file description's.
 Result<long> record_lock(OpenFile& file, int command, UserPtr<Flock> argument) {
     Flock lock = TRY(argument.read());
     bool ofd = command == kFOfdGetLk || command == kFOfdSetLk || command == kFOfdSetLkW;
     if (lock.l_type != kRdLock && lock.l_type != kWrLock && lock.l_type != kUnlock)
         return Errno::INVAL;
+    bool get = command == kFGetLk || command == kFOfdGetLk;
+    // F_GETLK tests a read or write lock; F_OFD_GETLK with F_UNLCK (Linux 6.7) reports the
+    // description's own lock instead.
+    if (command == kFGetLk && lock.l_type == kUnlock) return Errno::INVAL;
     if (lock.l_whence < 0 || lock.l_whence > 2) return Errno::INVAL;
+    uint64_t start, end;
+    TRY(lock_range(file, lock, start, end));
+    if (!get && lock.l_type == kRdLock && !file.can_read()) return Errno::BADF;
+    if (!get && lock.l_type == kWrLock && !file.can_write()) return Errno::BADF;
     if (ofd && lock.l_pid != 0) return Errno::INVAL;
-    if (command == kFGetLk || command == kFOfdGetLk) {
-        lock.l_type = kUnlock;
+    auto type = lock.l_type == kRdLock   ? fs::RangeLockType::Read
+                : lock.l_type == kWrLock ? fs::RangeLockType::Write
+                                         : fs::RangeLockType::Unlock;
+    fs::LockOwner owner{ofd ? &file : nullptr};
+    if (get) {
+        const fs::RangeLock* conflict = type == fs::RangeLockType::Unlock
+                                            ? fs::find_own_lock(file.vnode(), owner, start, end)
+                                            : fs::find_lock_conflict(file.vnode(), owner, type, start, end);
+        if (conflict == nullptr) {
+            lock.l_type = kUnlock;
+        } else {
+            lock.l_type = conflict->type == fs::RangeLockType::Read ? kRdLock : kWrLock;
+            lock.l_whence = 0;
+            lock.l_start = static_cast<int64_t>(conflict->start);
+            lock.l_len = conflict->end == fs::kLockToEnd ? 0 : static_cast<int64_t>(conflict->end - conflict->start + 1);
+            lock.l_pid = conflict->owner.description != nullptr ? -1 : Process::kPid;
+        }
         TRY(argument.write(lock));
         return 0;
     }
-    if (lock.l_type == kRdLock && !file.can_read()) return Errno::BADF;
-    if (lock.l_type == kWrLock && !file.can_write()) return Errno::BADF;
+    if (type != fs::RangeLockType::Unlock) {
+        // Only an OFD lock can conflict (with POSIX locks, or another description's): wait
+        // for a change and look again (Linux ERESTARTSYS on a signal).
+        while (fs::find_lock_conflict(file.vnode(), owner, type, start, end) != nullptr) {
+            if (command != kFSetLkW && command != kFOfdSetLkW) return Errno::AGAIN;
+            TRY(wait_for(fs::record_lock_waiters(), 0, "fcntl F_SETLKW"));
+        }
+    }
+    TRY(fs::set_range_lock(file.vnode(), owner, type, start, end));
+    if (ofd && type != fs::RangeLockType::Unlock) file.note_range_locks();
     return 0;
 }
 
