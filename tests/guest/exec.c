@@ -61,17 +61,20 @@ int main(int argc, char** argv) {
     show("execveat bad flags", syscall(SYS_execveat, AT_FDCWD, "/proc/self/exe", args, env, 0x4));
     show("execveat bad dirfd", syscall(SYS_execveat, 1000000, "exe", args, env, 0));
 
-    // A file without any execute bit: EACCES, even for root.
-    int fd = open("/tmp/wisp-exec-plain", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    // A file without any execute bit: EACCES, even for root. (Its name carries the pid: the
+    // test suite runs the musl and glibc builds natively at the same time.)
+    char plain_path[64];
+    snprintf(plain_path, sizeof plain_path, "/tmp/wisp-exec-plain.%d", (int)getpid());
+    int fd = open(plain_path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
     if (write(fd, "data\n", 5) != 5) return 1;
     close(fd);
-    show("execve not executable", execve("/tmp/wisp-exec-plain", args, env));
+    show("execve not executable", execve(plain_path, args, env));
 
     // What the new program should find: fd 7 open (no FD_CLOEXEC), fd 8 closed (FD_CLOEXEC),
     // SIGUSR1 handled (reset to default), SIGUSR2 ignored (stays), SIGTERM blocked (stays).
-    int plain = open("/tmp/wisp-exec-plain", O_RDONLY);
+    int plain = open(plain_path, O_RDONLY);
     dup2(plain, 7);
-    int cloexec = open("/tmp/wisp-exec-plain", O_RDONLY | O_CLOEXEC);
+    int cloexec = open(plain_path, O_RDONLY | O_CLOEXEC);
     dup3(cloexec, 8, O_CLOEXEC);
     signal(SIGUSR1, on_usr1);
     signal(SIGUSR2, SIG_IGN);
@@ -79,7 +82,7 @@ int main(int argc, char** argv) {
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigprocmask(SIG_BLOCK, &mask, NULL);
-    unlink("/tmp/wisp-exec-plain");
+    unlink(plain_path);
     printf("exec now\n");
     fflush(stdout);
     execve("/proc/self/exe", args, env);

@@ -51,10 +51,15 @@ static void on_usr1(int signal, siginfo_t* info, void* context) {
     handled++;
 }
 
-// Runs `body` until its signal interrupted the call (at most 5 times).
+// Runs `body` until its signal interrupted the call (at most 6 times), the helper waiting
+// longer each time (100 ms, then 200, 400, 800) before it signals: on a loaded machine this
+// thread may take that long to reach the call. (The timed calls wait 2 s: the helper's signal
+// and its action after another delay come before that.)
+static long attempt_delay_ms = 100;
 #define ATTEMPT(...)                                                                       \
-    for (int attempt = 0; attempt < 5; attempt++) {                                       \
+    for (int attempt = 0; attempt < 6; attempt++) {                                       \
         interrupted_call = 0;                                                              \
+        attempt_delay_ms = 100L << (attempt < 3 ? attempt : 3);                            \
         __VA_ARGS__;                                                                       \
         if (interrupted_call) break;                                                       \
     }
@@ -63,7 +68,9 @@ static pid_t main_tid;
 static int pipe_fds[2];
 static uint32_t futex_word;
 static int event_fd;
-static const char* fifo_path = "/tmp/sig_restart.fifo";
+// Named with the pid (main): the suite runs several builds of this test natively at once, and
+// one's writer must not open another's FIFO.
+static char fifo_path[64];
 
 static void sleep_ms(long ms) {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
@@ -138,7 +145,7 @@ static pthread_t helper_thread;
 static struct Plan current_plan;
 
 static void start(int signal, enum After after) {
-    current_plan = (struct Plan){signal, 0, 100, after};
+    current_plan = (struct Plan){signal, 0, attempt_delay_ms, after};
     handled = 0;
     pthread_create(&helper_thread, NULL, helper, &current_plan);
 }
@@ -232,7 +239,8 @@ static void with_handler(int flags) {
 
     ATTEMPT({
         int tfd = timerfd_create(CLOCK_MONOTONIC, 0);
-        struct itimerspec its = {{0, 0}, {0, 400000000}};
+        // It expires well after the helper's signal (400 ms after the first attempt's).
+        struct itimerspec its = {{0, 0}, {attempt_delay_ms / 250, attempt_delay_ms % 250 * 4000000}};
         timerfd_settime(tfd, 0, &its, NULL);
         start(SIGUSR1, kNothing);
         r = read(tfd, &value, sizeof(value));
@@ -429,7 +437,7 @@ static void* no_handler_waiter(void* argument) {
     pthread_sigmask(SIG_UNBLOCK, &winch, NULL);
     long start_ms = now_ms();
     char buffer[16];
-    struct timespec sleep_time = {0, 600000000};
+    struct timespec sleep_time = {1, 0};
     errno = 0;
     if (!strcmp(c->name, "read pipe")) {
         c->result = read(pipe_fds[0], buffer, sizeof(buffer));
@@ -438,8 +446,7 @@ static void* no_handler_waiter(void* argument) {
     } else if (!strcmp(c->name, "clock_nanosleep abs")) {
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += 600000000;
-        if (until.tv_nsec >= 1000000000) until.tv_sec++, until.tv_nsec -= 1000000000;
+        until.tv_sec += 1;
         int e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
         c->result = e ? -1 : 0;
         errno = e;
@@ -448,18 +455,18 @@ static void* no_handler_waiter(void* argument) {
         c->result = syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &sleep_time, NULL, 0);
     } else if (!strcmp(c->name, "poll timeout")) {
         struct pollfd pfd = {pipe_fds[0], POLLIN, 0};
-        c->result = poll(&pfd, 1, 600);
+        c->result = poll(&pfd, 1, 1000);
     } else if (!strcmp(c->name, "select timeout")) {
         fd_set set;
         FD_ZERO(&set);
         FD_SET(pipe_fds[0], &set);
-        struct timeval tv = {0, 600000};
+        struct timeval tv = {1, 0};
         c->result = select(pipe_fds[0] + 1, &set, NULL, NULL, &tv);
     } else if (!strcmp(c->name, "epoll_wait")) {
         int ep = epoll_create1(0);
         struct epoll_event ev = {EPOLLIN, {0}};
         epoll_ctl(ep, EPOLL_CTL_ADD, pipe_fds[0], &ev);
-        c->result = epoll_wait(ep, &ev, 1, 600);
+        c->result = epoll_wait(ep, &ev, 1, 1000);
         close(ep);
     } else if (!strcmp(c->name, "sigtimedwait")) {
         sigset_t usr2;
@@ -495,16 +502,17 @@ static void without_handler(void) {
         struct NoHandlerCase c = {cases[i].name, cases[i].after, cases[i].timed, 0, 0, 0};
         pthread_t waiter;
         pthread_create(&waiter, NULL, no_handler_waiter, &c);
-        sleep_ms(300);
+        sleep_ms(500);
         kill(getpid(), SIGWINCH);
         sleep_ms(100);
         if (c.after == kWritePipe) (void)!write(pipe_fds[1], "x", 1);
         pthread_join(waiter, NULL);
-        // Timed waits of 600 ms: restarted with the time left they end near 600 ms, restarted
-        // from scratch they would take 900 ms. (musl's sigtimedwait retries EINTR itself.)
+        // Timed waits of 1 s: restarted with the time left they end near 1 s, restarted from
+        // scratch they would take 1.5 s; the bound between leaves 250 ms for a loaded machine
+        // to wake the thread late. (musl's sigtimedwait retries EINTR itself.)
         printf("%-20s no handler ret=%ld errno=%s%s\n", c.name, c.result,
                c.result < 0 ? errno_name(c.error) : "0",
-               !c.timed ? "" : c.elapsed_ms < 750 ? " (in time)" : " (late)");
+               !c.timed ? "" : c.elapsed_ms < 1250 ? " (in time)" : " (late)");
         drain_pipe();
     }
     sigprocmask(SIG_UNBLOCK, &winch, NULL);
@@ -513,6 +521,7 @@ static void without_handler(void) {
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     main_tid = (pid_t)syscall(SYS_gettid);
+    snprintf(fifo_path, sizeof fifo_path, "/tmp/sig_restart.%d.fifo", (int)getpid());
     if (pipe(pipe_fds) != 0) return 1;
     event_fd = eventfd(0, 0);
     with_handler(0);
