@@ -122,6 +122,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t start_info_paddr) {
     auto parsed = linux::parse_boot_args(image.value(), info.cmdline_paddr ? phys<char>(info.cmdline_paddr) : "");
     if (parsed.is_error()) fail("wisp: bad command line: %s", linux::describe_boot_args_error());
     linux::BootArgs* args = parsed.value();
+    if (args->tsc_khz != 0) platform::set_tsc_khz_hint(args->tsc_khz);
     linux::process().strace = args->strace;
     if (args->timings) timeline::enable();
     if (args->test_panic) panic("requested by the test.panic option");

@@ -13,6 +13,17 @@ constexpr size_t kMaxTokens = 4096;
 
 const char* g_error = "";
 BootArgs g_args;
+
+// A decimal number; 0 when it is not one (or too long to be a TSC rate).
+uint64_t decimal(std::string_view text) {
+    uint64_t value = 0;
+    if (text.empty() || text.size() > 12) return 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return 0;
+        value = value * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return value;
+}
 // Storage the argv and environment views point into, for the whole run.
 char g_image_line[kMaxLine];
 char g_image_storage[kMaxLine];
@@ -80,6 +91,7 @@ Result<BootArgs*> parse_boot_args(const fs::erofs::Image& image, const char* boo
         else if (option.key == "test.panic") args.test_panic = true;
         else if (option.key == "console.serial") args.serial_console = true;
         else if (option.key == "console.tty") args.console_tty = option.value;
+        else if (option.key == "clock.tsc_khz") args.tsc_khz = decimal(option.value);
         else if (option.key == "virtio_mmio.device" && args.m_virtio_count < BootArgs::kMaxVirtioDevices)
             args.m_virtio[args.m_virtio_count++] = option.value;
         // Anything else is for other layers or hypervisors.

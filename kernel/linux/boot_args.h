@@ -20,6 +20,7 @@ public:
     bool test_panic = false; // panic on purpose (tests of the panic path)
     bool serial_console = false; // console.serial: ignore virtio consoles (benchmarks, debugging)
     std::string_view console_tty; // console.tty: the host's terminal (abi/terminal.h)
+    uint64_t tsc_khz = 0;         // clock.tsc_khz: the TSC rate the host measured (0: none)
 
     // virtio_mmio.device=SIZE@BASE:GSI values, in command-line order (drivers/virtio).
     std::span<const std::string_view> virtio_devices() const { return {m_virtio, m_virtio_count}; }

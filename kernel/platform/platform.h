@@ -84,6 +84,10 @@ uint64_t user_clock_page();
 // Tells user mode (the same page) how many CPUs run: the vDSO's getcpu needs no system call
 // while there is one.
 void set_user_cpu_count(uint32_t cpus);
+// The TSC rate the host measured (kHz; the `clock.tsc_khz` boot option), for a CPU that tells
+// neither through kvmclock nor CPUID leaf 0x15 (QEMU TCG: its TSC is the host's). Only before
+// the clock is first read.
+void set_tsc_khz_hint(uint64_t khz);
 // Arms the one timer interrupt for monotonic time `deadline_ns` (0 disarms). False when the CPU
 // has no deadline timer (then callers poll the clock).
 bool set_wakeup(uint64_t deadline_ns);

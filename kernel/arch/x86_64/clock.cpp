@@ -121,6 +121,8 @@ uint64_t rtc_epoch_seconds() {
     return static_cast<uint64_t>(days) * 86400 + hour * 3600 + min * 60 + sec;
 }
 
+uint64_t g_tsc_hz_hint = 0;
+
 void init_clock() {
     uint32_t kvm_features = x86::kvm_features();
     if (kvm_features & kKvmFeatureClocksource2) {
@@ -141,7 +143,9 @@ void init_clock() {
         return;
     }
     x86::CpuidResult leaf0 = x86::cpuid(0);
-    uint64_t tsc_hz = kNsPerSec; // assumed when nothing better is known
+    // CPUID's crystal ratio if the CPU gives it, else the host's measurement (boot option),
+    // else 1 GHz (exact under QEMU's -icount shift=0, where a TSC tick is a nanosecond).
+    uint64_t tsc_hz = g_tsc_hz_hint != 0 ? g_tsc_hz_hint : kNsPerSec;
     if (leaf0.eax >= 0x15) {
         x86::CpuidResult l15 = x86::cpuid(0x15);
         if (l15.eax != 0 && l15.ebx != 0 && l15.ecx != 0)
@@ -184,6 +188,10 @@ uint64_t ns_to_tsc(uint64_t ns) {
 }
 
 uint64_t user_clock_page() { return virt_to_phys(&g_vvar); }
+
+void set_tsc_khz_hint(uint64_t khz) {
+    if (g_source == Source::Unknown) g_tsc_hz_hint = khz * 1000;
+}
 
 void set_user_cpu_count(uint32_t cpus) { __atomic_store_n(&g_vvar.page.cpus, cpus, __ATOMIC_RELEASE); }
 
