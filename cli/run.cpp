@@ -7,8 +7,10 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <linux/kvm.h>
 #include <mutex>
 #include <optional>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <wisp/abi/platform.h>
@@ -76,11 +78,13 @@ void print_note(const std::string& note) {
     fprintf(stderr, "wisp: note: %s\n", note.c_str());
 }
 
+// /dev/kvm opens and answers as KVM (something else may sit at that path, e.g. a bind mount).
 bool kvm_usable() {
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (fd < 0) return false;
+    bool kvm = ioctl(fd, KVM_GET_API_VERSION, 0) == KVM_API_VERSION;
     close(fd);
-    return true;
+    return kvm;
 }
 
 std::string kernel_path_for(const RunOptions& options) {
