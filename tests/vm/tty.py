@@ -114,6 +114,9 @@ def run_pty(argv, checks):
     t.wait_for(b"line 2: read 6 [world\\012]\r\n", "line 2")
     t.send(b"\x04")
     t.wait_for(b"eof: read 0 []\r\n", "eof")
+    # Typed once the program waits in epoll: the terminal echoes it at once, and the transcript
+    # must show it after the program's line, not before (it did under load, on QEMU).
+    t.wait_for(b"epoll_ctl stdin: 0\r\n", "epoll_ctl")
     t.send(b"again\n")
     t.wait_for(b"@intr\r\n", "intr")
     time.sleep(1.0)  # into the read (the handler must not run before it)
