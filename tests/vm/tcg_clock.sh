@@ -13,8 +13,8 @@ command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no qemu-system-x86_64"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 python3 -c "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$work/not-kvm"
-if ! unshare -m true 2>/dev/null; then
-    echo "SKIP: cannot make a mount namespace (not root?)"
+if ! unshare -m sh -c 'mount --bind "$1" /dev/kvm' sh "$work/not-kvm" 2>/dev/null; then
+    echo "SKIP: cannot hide /dev/kvm in a mount namespace (not root, or no /dev/kvm)"
     exit 77
 fi
 start=$(date +%s%N)
