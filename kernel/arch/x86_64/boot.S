@@ -8,6 +8,8 @@
  *   PML4[256] -> pdpt_direct -> pd[0..7]      direct map 0..8 GiB at 0xffff800000000000
  *   PML4[511] -> pdpt_kernel[510] -> pd[0]    kernel at 0xffffffff80000000 = phys 0
  */
+#include "arch/x86_64/long_mode.h"
+
 #define KERNEL_VIRT 0xffffffff80000000
 #define PTE_P 0x1
 #define PTE_W 0x2
@@ -34,16 +36,11 @@ pvh_start32:
     movl %eax, boot_tsc
     movl %edx, boot_tsc + 4
     movl %ebx, %edi
-    movl $0x6a0, %eax                   /* CR4: PAE | PGE | OSFXSR | OSXMMEXCPT */
+    movl $LONG_MODE_CR4, %eax
     movl %eax, %cr4
     movl $boot_pml4, %eax
     movl %eax, %cr3
-    movl $0xc0000080, %ecx              /* EFER: LME | NXE | SCE */
-    rdmsr
-    orl $0x901, %eax
-    wrmsr
-    movl $0x80010023, %eax              /* CR0: PG | WP | NE | MP | PE */
-    movl %eax, %cr0
+    enable_long_mode_paging
     lgdt boot_gdtr
     ljmp $0x08, $long_mode
 

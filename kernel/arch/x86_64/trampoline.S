@@ -5,6 +5,7 @@
  * is computed from CS: 16-bit real mode -> 32-bit protected mode -> long mode with the
  * parameters the BSP left at the end (ap_params), then a jump to the kernel's ap_start.
  * The parameter block layout is TrampolineParams in smp.cpp. */
+#include "arch/x86_64/long_mode.h"
 
     .section .rodata, "a"
     .balign 16
@@ -35,16 +36,11 @@ protected:
     movl %eax, %es
     movl %eax, %ss
     leal 0x1000(%ebx), %esp
-    movl $0x6a0, %eax                   /* CR4: PAE | PGE | OSFXSR | OSXMMEXCPT, as boot.S */
+    movl $LONG_MODE_CR4, %eax
     movl %eax, %cr4
     movl (ap_params - ap_trampoline + 16)(%ebx), %eax
     movl %eax, %cr3                     /* ap_params.cr3: identity map + kernel half */
-    movl $0xc0000080, %ecx              /* EFER: LME | NXE | SCE */
-    rdmsr
-    orl $0x901, %eax
-    wrmsr
-    movl $0x80010023, %eax              /* CR0: PG | WP | NE | MP | PE */
-    movl %eax, %cr0
+    enable_long_mode_paging
     leal (long_mode - ap_trampoline)(%ebx), %eax
     pushl $0x08                         /* 64-bit code */
     pushl %eax
