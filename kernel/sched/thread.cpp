@@ -105,9 +105,7 @@ void enqueue(Thread* t) {
     if (was_empty) cpu.run_head = t;
     else cpu.run_tail->run_next = t;
     cpu.run_tail = t;
-    if (!g_several_cpus) {
-        if (was_empty) arm_timer();
-    } else if (target != platform::cpu_index()) {
+    if (g_several_cpus && target != platform::cpu_index()) {
         // Another CPU: if it halts with nothing to run, wake it (once); a busy one keeps its
         // slice timer (arm_timer), so the thread waits at most one slice there.
         if (g_idle_cpus & bit(target)) {
@@ -427,15 +425,22 @@ uint64_t thread_cpu_ns(const Thread* thread) {
     return ns;
 }
 
-uint64_t process_cpu_ns() {
-    uint64_t ns = g_reaped_cpu_ns;
+namespace {
+// The sum of `value` over every thread of the ring, those that ended but are not reaped yet
+// included (for_each_thread leaves them out; their time is not in the reaped totals yet).
+template<typename Fn>
+uint64_t sum_over_ring(Fn&& value) {
+    uint64_t sum = 0;
     Thread* t = g_ring;
     do {
-        ns += thread_cpu_ns(t);
+        sum += value(t);
         t = t->next;
     } while (t != g_ring);
-    return ns;
+    return sum;
 }
+} // namespace
+
+uint64_t process_cpu_ns() { return g_reaped_cpu_ns + sum_over_ring(thread_cpu_ns); }
 
 namespace {
 uint64_t running_system_cycles(const Thread* t) {
@@ -454,12 +459,7 @@ uint64_t thread_system_ns(const Thread* thread) {
 }
 
 uint64_t process_system_ns() {
-    uint64_t cycles = g_reaped_system_cycles;
-    Thread* t = g_ring;
-    do {
-        cycles += running_system_cycles(t);
-        t = t->next;
-    } while (t != g_ring);
+    uint64_t cycles = g_reaped_system_cycles + sum_over_ring(running_system_cycles);
     return bounded(platform::cycles_to_ns(cycles), process_cpu_ns());
 }
 
